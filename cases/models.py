@@ -1,0 +1,809 @@
+"""Allegations of torture and ill-treatment, the people in them, their consent and evidence,
+and referrals to the prosecutor's office (DOMAIN.md sections 2-6).
+
+Allegations, victims, witnesses, consents, medical examinations, evidence, referrals and their
+events are evidence: nothing deletes them, neither the ORM (``delete()`` raises) nor SQL (a
+trigger refuses), and foreign keys onto them PROTECT.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Func, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import choices
+from facilities.models import Agency, Country, Facility, Region, Visit
+from npm_tracker.errors import NotDeletable
+from npm_tracker.models import DomainModel, TranslatedName, Vocabulary
+
+# Clock skew allowed between a client and the server when checking "not in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+no_delete = pgtrigger.Protect(name="protect_delete", operation=pgtrigger.Delete)
+
+
+class Evidence_(models.Model):
+    """Records that are evidence refuse deletion before it reaches the database."""
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise NotDeletable(self._meta.verbose_name)
+
+
+def _now():
+    return timezone.now()
+
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+
+class Method(Vocabulary):
+    """A method of torture or ill-treatment (Istanbul Protocol categories)."""
+
+    category = models.CharField(_("category"), max_length=32, blank=True)
+
+    country_field = "country"
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("ill-treatment method")
+        verbose_name_plural = _("ill-treatment methods")
+
+
+class AllegationSource(Vocabulary):
+    """How an allegation reached the NPM."""
+
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+
+    country_field = "country"
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("allegation source")
+        verbose_name_plural = _("allegation sources")
+
+
+class PlaceOfIncident(Vocabulary):
+    """Where the ill-treatment happened, often outside the facility (at arrest, in transport)."""
+
+    country_field = "country"
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("place of incident")
+        verbose_name_plural = _("places of incident")
+
+
+class ConsistencyLevel(Vocabulary):
+    """A step of the Istanbul Protocol scale linking medical findings to the allegation."""
+
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+
+    country_field = "country"
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("consistency level")
+        verbose_name_plural = _("consistency levels")
+
+
+class ProsecutorOffice(Vocabulary):
+    """A prosecutor's office that receives referrals (general, regional, military, transport)."""
+
+    level = models.CharField(_("level"), max_length=16, choices=choices.ProsecutorLevel.choices)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prosecutor_offices",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("higher office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    country_field = "country"
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("prosecutor's office")
+        verbose_name_plural = _("prosecutor's offices")
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class DeadlineRule(TranslatedName):
+    """How long a legal clock runs in a country, from when, and on what legal source.
+
+    Rules are data: a clock keeps the rule in force when it started even if the rule is later
+    edited or replaced. Two rules of the same clock and country may not overlap in time.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="deadline_rules"
+    )
+    clock = models.CharField(_("clock"), max_length=32, choices=choices.Clock.choices)
+    duration = models.PositiveIntegerField(_("duration"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=16, choices=choices.DurationUnit.choices)
+    extension_duration = models.PositiveIntegerField(
+        _("extension"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    extension_unit = models.CharField(
+        _("extension unit"), max_length=16, choices=choices.DurationUnit.choices, blank=True
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    legal_source = models.CharField(_("legal source"), max_length=300)
+    verified = models.BooleanField(
+        _("verified"),
+        default=True,
+        help_text=_("Off while the legal source is not confirmed; shown to users with the date."),
+    )
+
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ("country", "clock", "effective_from")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration__gt=0),
+                name="cases_deadlinerule_positive_duration",
+                violation_error_message=_("A deadline must last at least one unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="cases_deadlinerule_effective_range",
+                violation_error_message=_("A rule cannot end before it takes effect."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(extension_duration__isnull=True) & Q(extension_unit=""))
+                | (Q(extension_duration__gt=0) & ~Q(extension_unit="")),
+                name="cases_deadlinerule_extension_complete",
+                violation_error_message=_("An extension needs both a duration and a unit."),
+            ),
+            ExclusionConstraint(
+                name="cases_deadlinerule_no_overlap",
+                expressions=[
+                    ("country", RangeOperators.EQUAL),
+                    ("clock", RangeOperators.EQUAL),
+                    (
+                        DateRange("effective_from", "effective_to", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                violation_error_message=_(
+                    "Another rule for this clock and country is in force in the same period."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} · {self.get_clock_display()} · {self.legal_source}"
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+class Incident(Evidence_, DomainModel):
+    """One event of ill-treatment; groups the allegations of its several victims."""
+
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    occurred_on = models.DateField(_("occurred on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=("-created_at",), name="cases_incident_created")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Allegation(Evidence_, DomainModel):
+    """An allegation of torture or ill-treatment of one person, followed until its outcome."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="allegations"
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations",
+        help_text=_("Groups the allegations of several victims of one event."),
+    )
+    source = models.ForeignKey(
+        AllegationSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"))
+    facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations",
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("raised during visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations",
+    )
+    place_of_incident = models.ForeignKey(
+        PlaceOfIncident,
+        verbose_name=_("place of incident"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    incident_date = models.DateField(_("incident date"), null=True, blank=True)
+    incident_date_precision = models.CharField(
+        _("incident date precision"),
+        max_length=8,
+        choices=choices.DatePrecision.choices,
+        default=choices.DatePrecision.DAY,
+    )
+    methods = models.ManyToManyField(
+        Method, verbose_name=_("methods"), blank=True, related_name="allegations"
+    )
+    summary = models.TextField(_("summary"))
+    injuries = models.TextField(_("injuries"), blank=True)
+    death_in_custody = models.BooleanField(_("death in custody"), default=False)
+    serious_injury = models.BooleanField(_("serious injury"), default=False)
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        editable=False,
+        help_text=_("Death in custody, serious injury or a minor victim."),
+    )
+    reprisal_risk = models.CharField(
+        _("reprisal risk"),
+        max_length=8,
+        choices=choices.ReprisalRisk.choices,
+        default=choices.ReprisalRisk.NONE,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=choices.AllegationStatus.choices,
+        default=choices.AllegationStatus.RECEIVED,
+        editable=False,
+    )
+    closed_reason = models.CharField(
+        _("reason for closing"),
+        max_length=32,
+        choices=choices.ClosedReason.choices,
+        blank=True,
+        editable=False,
+    )
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_allegations",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("allegation")
+        verbose_name_plural = _("allegations")
+        ordering = ("-received_at",)
+        indexes = [
+            models.Index(fields=("-received_at",), name="cases_allegation_received"),
+            models.Index(fields=("country", "status"), name="cases_allegation_status"),
+            models.Index(fields=("facility", "-received_at"), name="cases_allegation_facility"),
+            models.Index(fields=("assigned_officer", "status"), name="cases_allegation_officer"),
+            models.Index(fields=("updated_at",), name="cases_allegation_updated"),
+            models.Index(
+                fields=("country",), condition=Q(urgent=True), name="cases_allegation_urgent"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="closed") & ~Q(closed_reason=""))
+                | (~Q(status="closed") & Q(closed_reason="")),
+                name="cases_allegation_closed_has_reason",
+                violation_error_message=_("A closed allegation carries its reason, and only then."),
+            ),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.reference or str(_("new allegation"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cases_allegation_change", args=[self.pk])
+
+    def local_received_at(self):
+        return timezone.localtime(self.received_at, self.country.zone)
+
+    def clean(self):
+        errors: dict = {}
+        if self.visit_id and not self.facility_id:
+            self.facility_id = self.visit.facility_id
+        if self.received_at and self.received_at > _now() + FUTURE_TOLERANCE:
+            errors.setdefault("received_at", []).append(
+                _("An allegation cannot be received in the future.")
+            )
+        if self.country_id:
+            if self.facility_id and self.facility.country_id != self.country_id:
+                errors.setdefault("facility", []).append(
+                    _("This facility belongs to another country.")
+                )
+            if self.visit_id and self.visit.facility.country_id != self.country_id:
+                errors.setdefault("visit", []).append(_("This visit belongs to another country."))
+            if self.incident_id and self.incident.country_id != self.country_id:
+                errors.setdefault("incident", []).append(
+                    _("This incident belongs to another country.")
+                )
+        if self.visit_id and self.facility_id and self.visit.facility_id != self.facility_id:
+            errors.setdefault("facility", []).append(
+                _("The facility must be the one visited when the allegation was raised.")
+            )
+        if self.incident_date and self.received_at and self.country_id:
+            if self.incident_date > self.local_received_at().date():
+                errors.setdefault("incident_date", []).append(
+                    _("The incident cannot have happened after the allegation was received.")
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class AllegationPart(Evidence_, DomainModel):
+    """A record that belongs to one allegation and is scoped through it."""
+
+    country_field = "allegation__country"
+
+    class Meta:
+        abstract = True
+
+
+class Victim(AllegationPart):
+    """The person an allegation is about, pseudonymised.
+
+    The identity block (``full_name``, ``date_of_birth``, ``citizenship``, ``contact_details``) is
+    kept in its own fields so that it can be encrypted at rest and hidden by role without touching
+    the rest; everything else here is safe for statistics.
+    """
+
+    allegation = models.OneToOneField(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="victim"
+    )
+    pseudonym = models.CharField(_("pseudonym"), max_length=16, unique=True, editable=False)
+    sex = models.CharField(
+        _("sex"), max_length=8, choices=choices.Sex.choices, default=choices.Sex.UNKNOWN
+    )
+    is_minor = models.BooleanField(_("minor"), default=False)
+    current_facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("held now at"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    current_location = models.CharField(
+        _("whereabouts"), max_length=300, blank=True, help_text=_("When not held in a facility.")
+    )
+    # Identity block.
+    full_name = models.CharField(_("full name"), max_length=300, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    citizenship = models.CharField(
+        _("citizenship"),
+        max_length=2,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{2}$", _("Enter an ISO 3166-1 alpha-2 code, such as KZ."))
+        ],
+    )
+    contact_details = models.TextField(_("contact details"), blank=True)
+
+    class Meta:
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def clean(self):
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError(
+                {"date_of_birth": _("The date of birth cannot be in the future.")}
+            )
+        if self.current_facility_id and self.allegation_id:
+            if self.current_facility.country_id != self.allegation.country_id:
+                raise ValidationError(
+                    {"current_facility": _("This facility belongs to another country.")}
+                )
+
+
+class Witness(AllegationPart):
+    """A witness of the alleged ill-treatment. Name and contact details are identity data."""
+
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="witnesses"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=choices.WitnessRole.choices)
+    full_name = models.CharField(_("full name"), max_length=300, blank=True)
+    contact_details = models.TextField(_("contact details"), blank=True)
+    statement = models.TextField(_("statement"), blank=True)
+
+    class Meta:
+        verbose_name = _("witness")
+        verbose_name_plural = _("witnesses")
+        ordering = ("created_at",)
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{str(self.pk)[:8]}"
+
+
+class Perpetrator(AllegationPart):
+    """An alleged perpetrator. The name is confidential; agency, unit and rank feed statistics."""
+
+    allegation = models.ForeignKey(
+        Allegation,
+        verbose_name=_("allegation"),
+        on_delete=models.PROTECT,
+        related_name="perpetrators",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.CharField(_("unit"), max_length=200, blank=True)
+    rank = models.CharField(_("rank"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("alleged perpetrator")
+        verbose_name_plural = _("alleged perpetrators")
+        ordering = ("created_at",)
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return " · ".join(filter(None, [str(self.agency), self.unit, self.rank]))
+
+    def clean(self):
+        if self.agency_id and self.allegation_id:
+            if self.agency.country_id not in (None, self.allegation.country_id):
+                raise ValidationError({"agency": _("This agency belongs to another country.")})
+
+
+class MedicalExamination(AllegationPart):
+    """A medical examination of the victim and how consistent its findings are with the
+    allegation (Istanbul Protocol). Findings are medical data."""
+
+    allegation = models.ForeignKey(
+        Allegation,
+        verbose_name=_("allegation"),
+        on_delete=models.PROTECT,
+        related_name="medical_examinations",
+    )
+    examined_on = models.DateField(_("examined on"))
+    examiner = models.CharField(_("examiner"), max_length=200, blank=True)
+    institution = models.CharField(_("institution"), max_length=300, blank=True)
+    istanbul_protocol = models.BooleanField(
+        _("examined under the Istanbul Protocol"), default=False
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    consistency = models.ForeignKey(
+        ConsistencyLevel,
+        verbose_name=_("overall consistency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("medical examination")
+        verbose_name_plural = _("medical examinations")
+        ordering = ("examined_on",)
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.examined_on:%Y-%m-%d} {self.examiner}".strip()
+
+    def clean(self):
+        if self.examined_on and self.examined_on > timezone.localdate():
+            raise ValidationError({"examined_on": _("An examination cannot be in the future.")})
+        if self.examined_on and self.allegation_id:
+            incident_date = self.allegation.incident_date
+            if incident_date and self.examined_on < incident_date:
+                raise ValidationError(
+                    {"examined_on": _("The examination cannot precede the incident.")}
+                )
+
+
+class Consent(AllegationPart):
+    """The victim's informed consent to one destination of their data (OPCAT Art. 21).
+
+    Withdrawing sets ``withdrawn_on``; giving consent again is a new record, so the history of
+    what was allowed when stays readable.
+    """
+
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="consents"
+    )
+    destination = models.CharField(
+        _("destination"), max_length=24, choices=choices.ConsentDestination.choices
+    )
+    granted_on = models.DateField(_("given on"))
+    form = models.CharField(_("form"), max_length=16, choices=choices.ConsentForm.choices)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ("destination", "granted_on")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("allegation", "destination"),
+                condition=Q(withdrawn_on__isnull=True),
+                name="cases_consent_one_active_per_destination",
+                violation_error_message=_("Consent to this destination is already in force."),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("granted_on")),
+                name="cases_consent_withdrawn_after_granted",
+                violation_error_message=_("Consent cannot be withdrawn before it was given."),
+            ),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.get_destination_display()
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_on is None
+
+    def clean(self):
+        today = timezone.localdate()
+        errors: dict = {}
+        if self.granted_on and self.granted_on > today:
+            errors["granted_on"] = _("Consent cannot be given in the future.")
+        if self.withdrawn_on and self.withdrawn_on > today:
+            errors["withdrawn_on"] = _("Consent cannot be withdrawn in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def evidence_path(instance, filename: str) -> str:
+    # The stored name carries no personal data: the allegation id and the file's hash.
+    return f"evidence/{instance.allegation_id}/{instance.sha256}"
+
+
+class Evidence(AllegationPart):
+    """A file supporting an allegation. Never overwritten: a correction is a new version that
+    points to the one it supersedes."""
+
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=choices.EvidenceKind.choices)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(_("size in bytes"), editable=False)
+    sha256 = models.CharField(
+        _("SHA-256"),
+        max_length=64,
+        editable=False,
+        validators=[RegexValidator(r"^[0-9a-f]{64}$")],
+    )
+    description = models.TextField(_("description"), blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("supersedes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ("created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="cases_evidence_sha256_hex",
+            ),
+        ]
+        triggers = [
+            no_delete,
+            pgtrigger.ReadOnly(name="evidence_file_immutable", fields=["file", "sha256", "size"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def uploaded_at(self):
+        return self.created_at
+
+    def clean(self):
+        if self.supersedes_id and self.supersedes.allegation_id != self.allegation_id:
+            raise ValidationError(
+                {"supersedes": _("A new version must belong to the same allegation.")}
+            )
+
+
+class Referral(Evidence_, DomainModel):
+    """An allegation passed to a prosecutor's office, followed until the final outcome."""
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    prosecutor_office = models.ForeignKey(
+        ProsecutorOffice,
+        verbose_name=_("prosecutor's office"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=choices.ReferralStatus.choices,
+        default=choices.ReferralStatus.DRAFT,
+        editable=False,
+    )
+    external_number = models.CharField(
+        _("external number"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("ERDR number (KZ) or Unified Register of Crimes number (KG)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    country_field = "allegation__country"
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=("-created_at",), name="cases_referral_created"),
+            models.Index(fields=("status",), name="cases_referral_status"),
+            models.Index(fields=("prosecutor_office", "status"), name="cases_referral_office"),
+            models.Index(fields=("updated_at",), name="cases_referral_updated"),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.reference or str(_("new referral"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cases_referral_change", args=[self.pk])
+
+    def clean(self):
+        if self.allegation_id and self.prosecutor_office_id:
+            if self.prosecutor_office.country_id != self.allegation.country_id:
+                raise ValidationError(
+                    {"prosecutor_office": _("This office belongs to another country.")}
+                )
+
+
+class ReferralEvent(Evidence_, DomainModel):
+    """A step in a referral's life (sent, registered, refused, ...). Append-only."""
+
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=choices.ReferralEventKind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    external_number = models.CharField(_("external number"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    sentence = models.CharField(_("sentence"), max_length=300, blank=True)
+    addressee = models.CharField(_("addressee"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    country_field = "referral__allegation__country"
+
+    class Meta:
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+        ordering = ("occurred_at", "created_at")
+        indexes = [
+            models.Index(fields=("referral", "occurred_at"), name="cases_refevent_timeline"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self):
+        errors: dict = {}
+        if self.occurred_at and self.occurred_at > _now() + FUTURE_TOLERANCE:
+            errors["occurred_at"] = _("An event cannot be recorded in the future.")
+        elif self.occurred_at and self.referral_id:
+            if self.occurred_at < self.referral.allegation.received_at:
+                errors["occurred_at"] = _("An event cannot precede the receipt of the allegation.")
+        if errors:
+            raise ValidationError(errors)

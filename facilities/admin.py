@@ -1,0 +1,242 @@
+"""Staff admin for places of detention, visits and recommendations.
+
+A monitor logs a whole visit on one page: team, findings, obstacles, dissenting opinions,
+recommendations and the allegations raised during the visit are inlines of the visit.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases import services as case_services
+from cases.models import Allegation
+from facilities import services
+from facilities.models import (
+    Agency,
+    Country,
+    DissentingOpinion,
+    ExaminedArea,
+    Facility,
+    FacilityType,
+    NpmBody,
+    ObstacleType,
+    Recommendation,
+    Region,
+    Visit,
+    VisitFinding,
+    VisitObstacle,
+    VisitTeamMember,
+    VisitType,
+)
+from npm_tracker.admin import (
+    EvidenceAdminMixin,
+    ScopedAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+    VocabularyAdmin,
+)
+
+NAME_FIELDS = ("name_en", "name_ru", "name_kk", "name_ky")
+
+
+@admin.register(Country)
+class CountryAdmin(ScopedAdmin):
+    list_display = ("code", "name", "timezone")
+    search_fields = ("code", "name_en", "name_ru", "name_kk", "name_ky")
+    fields = ("code", *NAME_FIELDS, "timezone")
+
+
+@admin.register(NpmBody)
+class NpmBodyAdmin(ScopedAdmin):
+    list_display = ("short_name", "name", "country", "valid_from", "valid_to")
+    list_filter = ("country",)
+    search_fields = ("code", "name_en", "name_ru", "name_kk", "name_ky")
+
+
+for model in (Region, Agency, ExaminedArea, ObstacleType):
+    admin.site.register(model, VocabularyAdmin)
+
+
+@admin.register(FacilityType)
+class FacilityTypeAdmin(VocabularyAdmin):
+    list_display = (*VocabularyAdmin.list_display, "has_security_level")
+    autocomplete_fields = ("agencies",)
+
+
+@admin.register(VisitType)
+class VisitTypeAdmin(VocabularyAdmin):
+    list_display = (*VocabularyAdmin.list_display, "is_periodic", "verified")
+    list_filter = ("country", "is_periodic", "verified")
+
+
+@admin.register(Facility)
+class FacilityAdmin(ScopedAdmin):
+    list_display = (
+        "name",
+        "country",
+        "region",
+        "facility_type",
+        "agency",
+        "capacity",
+        "population",
+        "is_active",
+    )
+    list_filter = ("country", "is_active", "facility_type", "agency", "region")
+    list_select_related = ("country", "region", "facility_type", "agency")
+    search_fields = ("name", "address")
+    autocomplete_fields = ("region", "facility_type", "agency", "medical_care_agency")
+    fieldsets = (
+        (None, {"fields": ("name", "country", "region", "address", "facility_type", "agency")}),
+        (_("Population"), {"fields": ("capacity", "population", "security_level")}),
+        (
+            _("Reform attributes"),
+            {"fields": ("medical_care_agency", "video_surveillance", "complaint_terminal")},
+        ),
+        (_("Register"), {"fields": ("registered_on", "is_active", "notes")}),
+    )
+
+    def persist(self, request, obj):
+        return services.facility_save(actor=request.user, facility=obj)
+
+
+class VisitPartInline:
+    def persist(self, request, obj):
+        return services.visit_part_save(actor=request.user, part=obj)
+
+
+class TeamInline(VisitPartInline, ScopedTabularInline):
+    model = VisitTeamMember
+    fields = ("role", "user", "full_name", "organisation")
+    show_change_link = False
+
+
+class FindingInline(VisitPartInline, ScopedTabularInline):
+    model = VisitFinding
+    fields = ("area", "text")
+    show_change_link = False
+
+
+class ObstacleInline(VisitPartInline, ScopedTabularInline):
+    model = VisitObstacle
+    fields = ("obstacle_type", "description")
+    show_change_link = False
+
+
+class DissentInline(VisitPartInline, ScopedStackedInline):
+    model = DissentingOpinion
+    fields = ("author", "text")
+    show_change_link = False
+
+
+class VisitRecommendationInline(ScopedStackedInline):
+    model = Recommendation
+    fk_name = "visit"
+    fields = ("addressee_level", "addressee_agency", "area", "text", "issued_on", "status")
+    readonly_fields = ("status",)
+
+    def persist(self, request, obj):
+        return services.recommendation_save(actor=request.user, recommendation=obj)
+
+
+class VisitAllegationInline(EvidenceAdminMixin, ScopedStackedInline):
+    """Allegations raised during the visit; the full record opens from the change link."""
+
+    model = Allegation
+    fk_name = "visit"
+    fields = (
+        "reference",
+        "source",
+        "received_at",
+        "place_of_incident",
+        "incident_date",
+        "summary",
+        "death_in_custody",
+        "serious_injury",
+        "reprisal_risk",
+        "status",
+    )
+    readonly_fields = ("reference", "status")
+
+    def persist(self, request, obj):
+        obj.country_id = obj.visit.facility.country_id
+        obj.facility_id = obj.visit.facility_id
+        allegation = case_services.allegation_save(actor=request.user, allegation=obj)
+        case_services.victim_ensure(actor=request.user, allegation=allegation)
+        return allegation
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedAdmin):
+    list_display = (
+        "facility",
+        "visit_type",
+        "started_on",
+        "ended_on",
+        "announced",
+        "status",
+        "npm_body",
+    )
+    list_filter = ("status", "announced", "facility__country", "visit_type")
+    list_select_related = ("facility", "visit_type", "npm_body")
+    date_hierarchy = "started_on"
+    search_fields = ("facility__name", "summary")
+    autocomplete_fields = ("facility", "visit_type")
+    readonly_fields = ("status", "npm_body")
+    fieldsets = (
+        (None, {"fields": ("facility", "visit_type", "announced", "status", "npm_body")}),
+        (_("Dates"), {"fields": ("started_on", "ended_on")}),
+        (
+            _("Persons held and interviews"),
+            {"fields": ("persons_held", "interviews_private", "interviews_group")},
+        ),
+        (_("Summary"), {"fields": ("summary",)}),
+    )
+    inlines = (
+        TeamInline,
+        FindingInline,
+        ObstacleInline,
+        DissentInline,
+        VisitRecommendationInline,
+        VisitAllegationInline,
+    )
+
+    def persist(self, request, obj):
+        return services.visit_save(actor=request.user, visit=obj)
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ScopedAdmin):
+    list_display = (
+        "short_text",
+        "country",
+        "addressee_level",
+        "addressee_agency",
+        "area",
+        "issued_on",
+        "status",
+    )
+    list_filter = ("status", "country", "source", "addressee_level", "area")
+    list_select_related = ("country", "addressee_agency", "area")
+    date_hierarchy = "issued_on"
+    search_fields = ("text",)
+    autocomplete_fields = ("visit", "facility", "addressee_agency", "verified_by_visit")
+    readonly_fields = ("status",)
+    fields = (
+        "country",
+        "source",
+        "visit",
+        "facility",
+        "addressee_level",
+        "addressee_agency",
+        "area",
+        "text",
+        "issued_on",
+        "status",
+        "verified_by_visit",
+    )
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        return obj.text[:100]
+
+    def persist(self, request, obj):
+        return services.recommendation_save(actor=request.user, recommendation=obj)

@@ -1,0 +1,42 @@
+"""Domain errors with machine-readable codes.
+
+The API maps them to problem+json (the code travels as ``code``); the admin shows the message.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid"
+    INVALID_TRANSITION = "invalid_transition"
+    EXTERNAL_NUMBER_REQUIRED = "external_number_required"
+    EVENT_IN_FUTURE = "event_in_future"
+    EVENT_OUT_OF_ORDER = "event_out_of_order"
+    OUT_OF_SCOPE = "out_of_scope"
+    WRONG_JURISDICTION = "wrong_jurisdiction"
+    NOT_DELETABLE = "not_deletable"
+
+
+class DomainError(ValidationError):
+    """A refused domain operation. A ``ValidationError`` so forms and full_clean show it."""
+
+    def __init__(self, message, *, code: ErrorCode = ErrorCode.INVALID, params=None, field=None):
+        self.domain_code = code
+        if field:
+            super().__init__({field: [ValidationError(message, code=str(code), params=params)]})
+        else:
+            super().__init__(message, code=str(code), params=params)
+
+
+class NotDeletable(DomainError):
+    """Raised when something tries to hard-delete a record that is evidence."""
+
+    def __init__(self, model_name):
+        super().__init__(
+            _("%(model)s records are evidence and are never deleted."),
+            code=ErrorCode.NOT_DELETABLE,
+            params={"model": model_name},
+        )

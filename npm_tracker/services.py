@@ -1,0 +1,67 @@
+"""Write helpers every app's services build on.
+
+Every write of the domain goes through a service of its app; those services use the helpers here
+so that validation, locking and (later) the audit context are the same for the admin, the API,
+Celery tasks and the seed commands.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+
+
+def lock(instance: models.Model) -> None:
+    """Take the row lock of a stored record until the end of the caller's transaction."""
+    if instance.pk is not None and not instance._state.adding:
+        type(instance)._base_manager.select_for_update().filter(pk=instance.pk).exists()
+
+
+def validated_save(instance: models.Model, *, update_fields: Iterable[str] | None = None):
+    """Validate the instance completely (fields, ``clean()``, constraints) and save it.
+
+    Raises ``ValidationError`` and writes nothing when anything is wrong. Callers hold the
+    transaction; this only guarantees that nothing unvalidated reaches the database.
+    """
+    instance.full_clean()
+    instance.save(update_fields=list(update_fields) if update_fields is not None else None)
+    return instance
+
+
+def assign(instance: models.Model, fields: dict) -> list[str]:
+    """Set editable model fields from ``fields``; refuse unknown or read-only names.
+
+    Status and other fields changed only by their own service are not editable, so an update
+    can never move a record through its lifecycle by the back door.
+    """
+    editable = {
+        f.name: f
+        for f in instance._meta.get_fields()
+        if getattr(f, "editable", False) and not f.many_to_many and not f.one_to_many
+    }
+    for name, value in fields.items():
+        field = editable.get(name) or editable.get(name.removesuffix("_id"))
+        if field is None:
+            raise ValidationError({name: ValidationError("This field cannot be changed here.")})
+        setattr(instance, name, value)
+    return [editable.get(n, editable.get(n.removesuffix("_id"))).attname for n in fields]
+
+
+@transaction.atomic
+def next_in_sequence(scope: str) -> int:
+    """Hand out the next number of a scope (for example ``allegation:KZ:2026``).
+
+    One upsert statement, so two transactions asking at once get different numbers; the row stays
+    locked until the caller's transaction ends, so numbers are not skipped on rollback.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO npm_tracker_referencesequence (scope, last_value) VALUES (%s, 1)
+            ON CONFLICT (scope) DO UPDATE
+                SET last_value = npm_tracker_referencesequence.last_value + 1
+            RETURNING last_value
+            """,
+            [scope],
+        )
+        return cursor.fetchone()[0]

@@ -1,0 +1,11 @@
+"""Small views of the project itself."""
+
+from django.db import connection
+from django.http import JsonResponse
+
+
+def healthz(request):
+    """Liveness and database reachability, for the deployment's health checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
