@@ -1,0 +1,53 @@
+"""Test-wide fixtures: reference data, staff users scoped by country."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from npm_tracker.models import StaffProfile
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real reference data of seeds/data once per test database, through the same
+    loader as ``manage.py seed``; every test then runs in a transaction rolled back after it."""
+    from seeds.reference import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def reference(db):
+    """Marks a test as using the reference data (always present in the test database)."""
+
+
+def make_staff(username, *country_codes, superuser=False):
+    from facilities.models import Country
+
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-for-tests-only", is_staff=True, is_superuser=superuser
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=("facilities", "cases", "npm_tracker")
+        )
+    )
+    profile = StaffProfile.objects.create(user=user)
+    profile.countries.set(Country.objects.filter(code__in=country_codes))
+    return get_user_model().objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def kz_staff(reference):
+    return make_staff("kz-officer", "KZ")
+
+
+@pytest.fixture
+def kg_staff(reference):
+    return make_staff("kg-officer", "KG")
+
+
+@pytest.fixture
+def both_staff(reference):
+    return make_staff("regional-officer", "KZ", "KG")
