@@ -25,6 +25,7 @@ from cases import choices
 from facilities.models import Agency, Country, Facility, Region, Visit
 from npm_tracker.errors import NotDeletable
 from npm_tracker.models import DomainModel, TranslatedName, Vocabulary
+from npm_tracker.scoping import ScopedQuerySet
 
 # Clock skew allowed between a client and the server when checking "not in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -158,6 +159,7 @@ class DeadlineRule(TranslatedName):
         help_text=_("Off while the legal source is not confirmed; shown to users with the date."),
     )
 
+    objects = ScopedQuerySet.as_manager()
     country_field = "country"
 
     class Meta:
