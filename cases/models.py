@@ -724,6 +724,15 @@ class Referral(Evidence_, DomainModel):
         editable=False,
         help_text=_("ERDR number (KZ) or Unified Register of Crimes number (KG)."),
     )
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The final decision as recorded by the last event (grounds, article, sentence)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

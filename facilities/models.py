@@ -401,7 +401,7 @@ class VisitTeamMember(VisitChild):
     """A member of the visiting group: NPM staff (a user) or an external participant."""
 
     visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="team"
+        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="team"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -446,7 +446,7 @@ class VisitObstacle(VisitChild):
     """An obstruction met on a visit; a finding in its own right (OPCAT Art. 20)."""
 
     visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="obstacles"
+        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="obstacles"
     )
     obstacle_type = models.ForeignKey(
         ObstacleType, verbose_name=_("obstacle"), on_delete=models.PROTECT, related_name="+"
@@ -466,7 +466,7 @@ class VisitFinding(VisitChild):
     """What the group found in one examined area."""
 
     visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="findings"
+        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="findings"
     )
     area = models.ForeignKey(
         ExaminedArea, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
@@ -486,7 +486,7 @@ class DissentingOpinion(VisitChild):
     """A group member's dissent, attached to the visit report (UIK Art. 46)."""
 
     visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="dissenting_opinions"
+        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="dissenting_opinions"
     )
     author = models.CharField(_("author"), max_length=200)
     text = models.TextField(_("opinion"))

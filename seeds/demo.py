@@ -193,6 +193,7 @@ class DemoBuilder:
                     facility = self.facility(country, region, agencies, n)
                     if facility is not None:
                         self.visits(country, facility)
+                        self.complaints(country, facility)
         return self.counts
 
     def facility(self, country, region, agencies, n):
@@ -290,7 +291,18 @@ class DemoBuilder:
                 self.counts["recommendations"] += 1
             if rng.random() < 0.3:
                 for _ in range(rng.choice([1, 1, 2])):
-                    self.allegation(country, facility, visit)
+                    self.allegation(country, facility, visit, "visit_interview", started)
+
+    def complaints(self, country, facility):
+        """Allegations that reach the NPM outside visits: prison complaint terminals, the
+        hotline, written complaints, relatives and lawyers."""
+        rng = self.rng
+        sources = ["hotline", "written_complaint", "relative", "lawyer"]
+        if facility.complaint_terminal:
+            sources += ["complaint_terminal"] * 4
+        if rng.random() < (0.5 if facility.complaint_terminal else 0.12):
+            day = START + timedelta(days=rng.randint(30, (self.end - START).days))
+            self.allegation(country, facility, None, rng.choice(sources), day)
 
     def _team(self, country):
         rng = self.rng
@@ -307,9 +319,8 @@ class DemoBuilder:
             )
         return team
 
-    def allegation(self, country, facility, visit):
+    def allegation(self, country, facility, visit, source, received_day):
         rng = self.rng
-        received_day = visit.started_on
         received_at = timezone.make_aware(
             datetime.combine(received_day, time(rng.randint(9, 17), rng.choice([0, 15, 30]))),
             country.zone,
@@ -333,7 +344,7 @@ class DemoBuilder:
         allegation = case_services.allegation_create(
             actor=self.user,
             country=country,
-            source=self.sources["visit_interview"],
+            source=self.sources[source],
             received_at=received_at,
             facility=facility,
             visit=visit,
