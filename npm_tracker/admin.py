@@ -6,6 +6,7 @@ save goes through the service of its model.
 """
 
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
@@ -40,6 +41,14 @@ class ScopedFormMixin:
             kwargs.setdefault("queryset", related._default_manager.visible_to(request.user))
         return kwargs
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # Records referred to are protected; offering to delete them from another form only
+        # leads to a refusal.
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget.can_delete_related = False
+        return field
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return super().formfield_for_foreignkey(
             db_field, request, **self._scope(request, db_field, kwargs)
@@ -60,6 +69,7 @@ class ScopedAdmin(ScopedFormMixin, admin.ModelAdmin):
 
     list_per_page = 50
     show_full_result_count = False
+    view_on_site = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -260,3 +260,20 @@ def test_officer_sees_referrals_and_their_timeline_on_the_allegation(client, ref
     assert referral.reference in content
     assert "By courier" in content
     assert date(2026, 3, 3).strftime("%Y") in content
+
+
+def test_date_times_are_shown_in_the_time_zone_of_the_users_country(client, reference):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cases.tests.factories import make_allegation
+
+    allegation = make_allegation(
+        "KG", received_at=datetime(2026, 3, 2, 4, 0, tzinfo=ZoneInfo("UTC"))
+    )
+    client.force_login(make_staff("kg-officer", "KG"))
+    page = client.get(reverse("admin:cases_allegation_change", args=[allegation.pk]))
+    # 04:00 UTC is 10:00 in Bishkek (UTC+6); Almaty (UTC+5), the default zone, would show 09:00.
+    content = page.content.decode()
+    assert 'value="10:00:00"' in content
+    assert 'value="09:00:00"' not in content

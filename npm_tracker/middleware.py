@@ -1,0 +1,33 @@
+"""Request middleware of the project."""
+
+import zoneinfo
+
+from django.utils import timezone
+
+from npm_tracker.scoping import user_country_ids
+
+
+class CountryTimezoneMiddleware:
+    """Show date-times in the time zone of the staff user's country (stored in UTC).
+
+    A user working for one country sees its zone (Asia/Almaty, Asia/Bishkek); a user of several
+    countries keeps the project's default zone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        ids = user_country_ids(user) if user is not None else frozenset()
+        if ids is not None and len(ids) == 1:
+            from facilities.models import Country
+
+            zone = Country.objects.filter(pk=next(iter(ids))).values_list("timezone", flat=True)
+            name = zone.first()
+            if name:
+                timezone.activate(zoneinfo.ZoneInfo(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
