@@ -19,7 +19,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def reference(db):
-    """Marks a test as using the reference data (always present in the test database)."""
+    """The reference data, present in the test database; reloaded after a transactional test
+    (which empties the tables when it ends)."""
+    from facilities.models import Country
+    from seeds.reference import load_reference_data
+
+    if not Country.objects.exists():
+        load_reference_data()
 
 
 def make_staff(username, *country_codes, superuser=False):

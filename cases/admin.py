@@ -5,11 +5,14 @@ and their timelines. Evidence is never deleted from here; statuses are read-only
 through their transition service).
 """
 
+from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import services
+from cases import choices, services
+from cases.lifecycles import ALLEGATION, FOLLOW_UP, REFERRAL
 from cases.models import (
     Allegation,
     AllegationSource,
@@ -25,14 +28,17 @@ from cases.models import (
     ProsecutorOffice,
     Referral,
     ReferralEvent,
+    ReprisalFollowUp,
     Victim,
     Witness,
 )
+from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.admin import (
     EvidenceAdminMixin,
     ScopedAdmin,
     ScopedStackedInline,
     ScopedTabularInline,
+    TransitionAdminMixin,
     VocabularyAdmin,
 )
 
@@ -175,8 +181,31 @@ class ReferralInline(EvidenceAdminMixin, ScopedTabularInline):
         return services.referral_save(actor=request.user, referral=obj)
 
 
+def _local_day(moment, country):
+    return timezone.localtime(moment, country.zone).date()
+
+
 @admin.register(Allegation)
-class AllegationAdmin(EvidenceAdminMixin, ScopedAdmin):
+class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
+    lifecycle = ALLEGATION
+    step_labels = dict(choices.AllegationStatus.choices)
+    reasons = tuple(choices.ClosedReason.choices)
+
+    def transition_context(self, obj):
+        return obj.country.code, _local_day(obj.received_at, obj.country)
+
+    def perform_transition(self, request, obj, step, data):
+        services.allegation_transition(
+            actor=request.user,
+            allegation=obj,
+            to=step.name,
+            reason=data.get("reason", ""),
+            note=data.get("note", ""),
+            occurred_at=data["occurred_at"],
+            document_number=data.get("document_number", ""),
+            expected_status=data["expected_status"],
+        )
+
     list_display = (
         "reference",
         "received_at",
@@ -192,8 +221,16 @@ class AllegationAdmin(EvidenceAdminMixin, ScopedAdmin):
     list_select_related = ("country", "facility", "source", "assigned_officer")
     date_hierarchy = "received_at"
     search_fields = ("reference", "summary", "facility__name")
-    autocomplete_fields = ("facility", "visit", "incident", "methods")
-    readonly_fields = ("reference", "status", "closed_reason", "urgent")
+    autocomplete_fields = ("facility", "visit", "incident", "methods", "related_allegation")
+    readonly_fields = (
+        "reference",
+        "status",
+        "closed_reason",
+        "urgent",
+        "timeline",
+        "clocks",
+        "history",
+    )
     fieldsets = (
         (None, {"fields": ("reference", "country", "status", "closed_reason", "assigned_officer")}),
         (_("Receipt"), {"fields": ("source", "received_at", "visit", "facility", "incident")}),
@@ -211,9 +248,36 @@ class AllegationAdmin(EvidenceAdminMixin, ScopedAdmin):
         ),
         (
             _("Urgency and risk"),
-            {"fields": (("death_in_custody", "serious_injury", "urgent"), "reprisal_risk")},
+            {
+                "fields": (
+                    ("death_in_custody", "serious_injury", "urgent"),
+                    "reprisal_risk",
+                    "follow_up_requested",
+                    "related_allegation",
+                )
+            },
         ),
+        (_("Timeline, deadlines and history"), {"fields": ("timeline", "clocks", "history")}),
     )
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        if obj.pk is None:
+            return ""
+        return render_to_string("cases/allegation_timeline.html", {"rows": timeline_of(obj)})
+
+    @admin.display(description=_("deadlines"))
+    def clocks(self, obj):
+        if obj.pk is None:
+            return ""
+        return render_to_string("cases/deadlines.html", {"deadlines": deadlines_of_allegation(obj)})
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        if obj.pk is None:
+            return ""
+        return render_to_string("cases/history.html", {"rows": history_of(obj)})
+
     inlines = (
         VictimInline,
         ConsentInline,
@@ -248,7 +312,7 @@ class ReferralEventInline(ScopedTabularInline):
     """The referral's timeline. Events are appended by the referral's transition service only."""
 
     model = ReferralEvent
-    fields = ("occurred_at", "kind", "external_number", "note", "actor")
+    fields = ("occurred_at", "kind", "external_number", "note", "recorded_by")
     readonly_fields = fields
     show_change_link = False
 
@@ -263,7 +327,30 @@ class ReferralEventInline(ScopedTabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(EvidenceAdminMixin, ScopedAdmin):
+class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
+    lifecycle = REFERRAL
+    step_labels = dict(choices.ReferralEventKind.choices)
+
+    def transition_context(self, obj):
+        country = obj.allegation.country
+        return country.code, _local_day(obj.created_at, country)
+
+    def perform_transition(self, request, obj, step, data):
+        services.referral_transition(
+            actor=request.user,
+            referral=obj,
+            kind=step.name,
+            occurred_at=data["occurred_at"],
+            external_number=data.get("external_number", ""),
+            note=data.get("note", ""),
+            article=data.get("article", ""),
+            sentence=data.get("sentence", ""),
+            addressee=data.get("addressee", ""),
+            new_term=data.get("new_term"),
+            document_number=data.get("document_number", ""),
+            expected_status=data["expected_status"],
+        )
+
     list_display = (
         "reference",
         "allegation",
@@ -277,9 +364,23 @@ class ReferralAdmin(EvidenceAdminMixin, ScopedAdmin):
     date_hierarchy = "created_at"
     search_fields = ("reference", "external_number", "allegation__reference")
     autocomplete_fields = ("allegation", "prosecutor_office")
-    readonly_fields = ("reference", "status", "external_number")
-    fields = ("reference", "allegation", "prosecutor_office", "status", "external_number")
+    readonly_fields = ("reference", "status", "external_number", "outcome", "clocks")
+    fields = (
+        "reference",
+        "allegation",
+        "prosecutor_office",
+        "status",
+        "external_number",
+        "outcome",
+        "clocks",
+    )
     inlines = (ReferralEventInline,)
+
+    @admin.display(description=_("deadlines"))
+    def clocks(self, obj):
+        if obj.pk is None:
+            return ""
+        return render_to_string("cases/deadlines.html", {"deadlines": obj.deadlines.all()})
 
     def get_readonly_fields(self, request, obj=None):
         # Once created, a referral stays with its allegation.
@@ -289,3 +390,78 @@ class ReferralAdmin(EvidenceAdminMixin, ScopedAdmin):
 
     def persist(self, request, obj):
         return services.referral_save(actor=request.user, referral=obj)
+
+
+@admin.register(ReprisalFollowUp)
+class ReprisalFollowUpAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
+    """Open follow-ups stay in the officer's list until closed with an outcome."""
+
+    lifecycle = FOLLOW_UP
+    step_labels = dict(choices.FollowUpOutcome.choices)
+    list_display = (
+        "allegation",
+        "reason",
+        "status",
+        "where_held_now",
+        "due",
+        "overdue_flag",
+        "outcome",
+        "closed_at",
+    )
+    list_filter = ("status", "reason", "outcome", "allegation__country")
+    list_select_related = (
+        "allegation",
+        "allegation__victim",
+        "allegation__victim__current_facility",
+    )
+    search_fields = ("allegation__reference",)
+    readonly_fields = ("allegation", "reason", "status", "outcome", "closed_at", "new_allegation")
+    fields = (
+        "allegation",
+        "reason",
+        "status",
+        "method",
+        "note",
+        "outcome",
+        "closed_at",
+        "new_allegation",
+    )
+
+    def has_add_permission(self, request):
+        return False  # follow-ups open themselves from the facts of an allegation
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("deadlines")
+
+    @admin.display(description=_("due"))
+    def due(self, obj):
+        return obj.due_at
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue_flag(self, obj):
+        return obj.overdue
+
+    @admin.display(description=_("held now at"))
+    def where_held_now(self, obj):
+        return obj.where_held_now
+
+    def transition_context(self, obj):
+        country = obj.allegation.country
+        return country.code, _local_day(obj.created_at, country)
+
+    def transition_extra_fields(self, request, obj, step):
+        return {
+            "method": forms.ChoiceField(
+                label=_("How it was checked"), choices=choices.FollowUpMethod.choices
+            )
+        }
+
+    def perform_transition(self, request, obj, step, data):
+        services.follow_up_close(
+            actor=request.user,
+            follow_up=obj,
+            outcome=step.name,
+            method=data["method"],
+            note=data.get("note", ""),
+            occurred_at=data["occurred_at"],
+        )

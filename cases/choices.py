@@ -132,3 +132,28 @@ class DurationUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
     MONTHS = "months", _("months")
     YEARS = "years", _("years")
+
+
+class FollowUpReason(models.TextChoices):
+    REPRISAL_RISK = "reprisal_risk", _("reprisal risk medium or high")
+    REQUESTED = "requested", _("requested by the person")
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+
+
+class FollowUpMethod(models.TextChoices):
+    VISIT = "visit", _("intermediate visit")
+    CONTACT = "contact", _("contact (phone, letter, lawyer, relative)")
+
+
+class FollowUpOutcome(models.TextChoices):
+    NO_REPRISAL = "no_reprisal", _("no reprisal found")
+    REPRISAL_REPORTED = "reprisal_reported", _("reprisal reported")
+
+
+class NotificationKind(models.TextChoices):
+    OVERDUE = "overdue", _("deadline overdue")
+    DIGEST = "digest", _("weekly outlook")

@@ -23,8 +23,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import choices
 from facilities.models import Agency, Country, Facility, Region, Visit
+from npm_tracker import audit
 from npm_tracker.errors import NotDeletable
-from npm_tracker.models import DomainModel, TranslatedName, Vocabulary
+from npm_tracker.models import (
+    ClockedMixin,
+    DomainModel,
+    LifecycleEvent,
+    TranslatedName,
+    Vocabulary,
+)
 from npm_tracker.scoping import ScopedQuerySet
 
 # Clock skew allowed between a client and the server when checking "not in the future".
@@ -310,6 +317,20 @@ class Allegation(Evidence_, DomainModel):
         choices=choices.ClosedReason.choices,
         blank=True,
         editable=False,
+    )
+    follow_up_requested = models.BooleanField(
+        _("follow-up requested"),
+        default=False,
+        help_text=_("The person asked the NPM to check on them against reprisals."),
+    )
+    related_allegation = models.ForeignKey(
+        "self",
+        verbose_name=_("related allegation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_allegations",
+        help_text=_("For example the allegation whose follow-up found this reprisal."),
     )
     assigned_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -697,7 +718,7 @@ class Evidence(AllegationPart):
             )
 
 
-class Referral(Evidence_, DomainModel):
+class Referral(ClockedMixin, Evidence_, DomainModel):
     """An allegation passed to a prosecutor's office, followed until the final outcome."""
 
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
@@ -771,34 +792,24 @@ class Referral(Evidence_, DomainModel):
                 )
 
 
-class ReferralEvent(Evidence_, DomainModel):
+class ReferralEvent(Evidence_, LifecycleEvent):
     """A step in a referral's life (sent, registered, refused, ...). Append-only."""
 
     referral = models.ForeignKey(
         Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=choices.ReferralEventKind.choices)
-    occurred_at = models.DateTimeField(_("occurred at"))
     external_number = models.CharField(_("external number"), max_length=64, blank=True)
-    note = models.TextField(_("note"), blank=True)
     article = models.CharField(_("article"), max_length=100, blank=True)
     sentence = models.CharField(_("sentence"), max_length=300, blank=True)
     addressee = models.CharField(_("addressee"), max_length=300, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    new_term = models.DateField(_("new term"), null=True, blank=True)
 
     country_field = "referral__allegation__country"
 
-    class Meta:
+    class Meta(LifecycleEvent.Meta):
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
-        ordering = ("occurred_at", "created_at")
         indexes = [
             models.Index(fields=("referral", "occurred_at"), name="cases_refevent_timeline"),
         ]
@@ -809,12 +820,279 @@ class ReferralEvent(Evidence_, DomainModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
 
-    def clean(self):
-        errors: dict = {}
-        if self.occurred_at and self.occurred_at > _now() + FUTURE_TOLERANCE:
-            errors["occurred_at"] = _("An event cannot be recorded in the future.")
-        elif self.occurred_at and self.referral_id:
-            if self.occurred_at < self.referral.allegation.received_at:
-                errors["occurred_at"] = _("An event cannot precede the receipt of the allegation.")
-        if errors:
-            raise ValidationError(errors)
+
+class AllegationEvent(Evidence_, LifecycleEvent):
+    """A step in an allegation's life (assessment, referral, closing, reopening). Append-only."""
+
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="events"
+    )
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=choices.ClosedReason.choices, blank=True
+    )
+
+    country_field = "allegation__country"
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("allegation event")
+        verbose_name_plural = _("allegation events")
+        indexes = [
+            models.Index(fields=("allegation", "occurred_at"), name="cases_allegevent_timeline"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.occurred_at:%Y-%m-%d}"
+
+
+class ReprisalFollowUp(ClockedMixin, Evidence_, DomainModel):
+    """A check that a person who spoke to the NPM suffered no reprisal (OPCAT Art. 21).
+
+    It follows the person, not the facility: where to look is wherever the victim is held now.
+    """
+
+    allegation = models.ForeignKey(
+        Allegation,
+        verbose_name=_("allegation"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=choices.FollowUpReason.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=choices.FollowUpStatus.choices,
+        default=choices.FollowUpStatus.OPEN,
+        editable=False,
+    )
+    method = models.CharField(
+        _("method"), max_length=16, choices=choices.FollowUpMethod.choices, blank=True
+    )
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=24,
+        choices=choices.FollowUpOutcome.choices,
+        blank=True,
+        editable=False,
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    note = models.TextField(_("note"), blank=True)
+    new_allegation = models.OneToOneField(
+        Allegation,
+        verbose_name=_("allegation of reprisal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="reprisal_follow_up_source",
+    )
+
+    country_field = "allegation__country"
+
+    class Meta:
+        verbose_name = _("reprisal follow-up")
+        verbose_name_plural = _("reprisal follow-ups")
+        ordering = ("status", "created_at")
+        indexes = [models.Index(fields=("status", "created_at"), name="cases_followup_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("allegation",),
+                condition=Q(status="open"),
+                name="cases_reprisalfollowup_one_open",
+                violation_error_message=_("This allegation already has an open follow-up."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(outcome="") & Q(closed_at__isnull=True))
+                | (Q(status="closed") & ~Q(outcome="") & Q(closed_at__isnull=False)),
+                name="cases_reprisalfollowup_closed_has_outcome",
+                violation_error_message=_("A closed follow-up carries its outcome, and only then."),
+            ),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.allegation} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cases_reprisalfollowup_change", args=[self.pk])
+
+    @property
+    def where_held_now(self):
+        victim = getattr(self.allegation, "victim", None)
+        if victim is None:
+            return ""
+        return victim.current_facility or victim.current_location
+
+
+class DeadlineQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.filter(met_at__isnull=True)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class Deadline(DomainModel):
+    """A running legal clock: started by an event, due at a moment computed from the deadline
+    rule in force on that day (whose terms and source are copied here, so later edits of the rule
+    leave it alone), met by the answering event. ``overdue`` is computed when read."""
+
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    clock = models.CharField(_("clock"), max_length=32, choices=choices.Clock.choices)
+    rule = models.ForeignKey(
+        DeadlineRule,
+        verbose_name=_("deadline rule"),
+        on_delete=models.PROTECT,
+        related_name="deadlines",
+        null=True,
+        blank=True,
+    )
+    duration = models.PositiveIntegerField(_("duration"), null=True, blank=True)
+    unit = models.CharField(
+        _("unit"), max_length=16, choices=choices.DurationUnit.choices, blank=True
+    )
+    legal_source = models.CharField(_("legal source"), max_length=300)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    met_by = models.CharField(_("met by"), max_length=32, blank=True)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    allegation = models.ForeignKey(
+        Allegation, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    recommendation = models.ForeignKey(
+        "facilities.Recommendation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    follow_up = models.ForeignKey(
+        ReprisalFollowUp,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent at"), null=True, blank=True)
+
+    objects = DeadlineQuerySet.as_manager()
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ("due_at",)
+        indexes = [
+            models.Index(
+                fields=("due_at",), condition=Q(met_at__isnull=True), name="cases_deadline_open"
+            ),
+            models.Index(fields=("referral", "met_at"), name="cases_deadline_referral"),
+            models.Index(fields=("recommendation", "met_at"), name="cases_deadline_rec"),
+            models.Index(fields=("allegation", "met_at"), name="cases_deadline_allegation"),
+            models.Index(fields=("follow_up", "met_at"), name="cases_deadline_followup"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_at__gte=F("started_at")),
+                name="cases_deadline_due_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(referral__isnull=False)
+                | Q(allegation__isnull=False)
+                | Q(recommendation__isnull=False)
+                | Q(follow_up__isnull=False),
+                name="cases_deadline_has_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()} · {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None
+
+    @property
+    def overdue(self) -> bool:
+        return self.met_at is None and self.due_at < timezone.now()
+
+
+class Notification(models.Model):
+    """A message sent to a staff user, recorded so that it is sent once: one overdue notice per
+    deadline, one digest per officer and day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="npm_notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=choices.NotificationKind.choices)
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    day = models.DateField(_("day"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ("-sent_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("deadline", "kind"),
+                condition=Q(deadline__isnull=False),
+                name="cases_notification_once_per_deadline",
+            ),
+            models.UniqueConstraint(
+                fields=("recipient", "kind", "day"),
+                condition=Q(day__isnull=False),
+                name="cases_notification_once_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+# Every change of these tables is recorded by a database trigger (npm_tracker.audit). The
+# confidential fields are recorded as changed, never with their values.
+CONFIDENTIAL_FIELDS = {
+    Allegation: ("injuries",),
+    Victim: ("full_name", "date_of_birth", "citizenship", "contact_details"),
+    Witness: ("full_name", "contact_details", "statement"),
+    Perpetrator: ("name",),
+    MedicalExamination: ("findings", "examiner"),
+}
+for _model in (
+    Method,
+    AllegationSource,
+    PlaceOfIncident,
+    ConsistencyLevel,
+    ProsecutorOffice,
+    DeadlineRule,
+    Incident,
+    Allegation,
+    Victim,
+    Witness,
+    Perpetrator,
+    MedicalExamination,
+    Consent,
+    Evidence,
+    Referral,
+    ReferralEvent,
+    AllegationEvent,
+    ReprisalFollowUp,
+    Deadline,
+):
+    audit.track(_model, confidential=CONFIDENTIAL_FIELDS.get(_model, ()))
+audit.track(Allegation.methods.through, app_label="cases", model_name="AllegationMethodsHistory")

@@ -9,19 +9,28 @@ import hashlib
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from cases import choices
+from cases import choices, deadlines
+from cases.lifecycles import ALLEGATION, REFERRAL, REFERRAL_FINAL
 from cases.models import (
     Allegation,
+    AllegationEvent,
     Consent,
+    Deadline,
     Evidence,
     MedicalExamination,
     Perpetrator,
     Referral,
+    ReferralEvent,
+    ReprisalFollowUp,
     Victim,
     Witness,
 )
-from npm_tracker.services import assign, lock, next_in_sequence, validated_save
+from npm_tracker.errors import DomainError, ErrorCode
+from npm_tracker.services import actor_fields, assign, lock, next_in_sequence, validated_save
+from npm_tracker.workflow import check_event_time, check_needs
 
 ADULT_AGE = 18
 
@@ -65,7 +74,32 @@ def allegation_save(*, actor, allegation: Allegation) -> Allegation:
         allegation.created_by = _actor(actor)
     _refresh_urgency(allegation)
     allegation.save()
+    _after_allegation_change(actor, allegation, adding=adding)
     return allegation
+
+
+def _after_allegation_change(actor, allegation: Allegation, *, adding: bool) -> None:
+    """Consequences of the facts of an allegation: the 24-hour escalation clock of an urgent case
+    (until a referral is sent) and the reprisal follow-ups it calls for."""
+    if (
+        allegation.urgent
+        and not Deadline.objects.filter(allegation=allegation, clock="urgent_escalation").exists()
+        and not allegation.referrals.exclude(status="draft").exists()
+    ):
+        deadlines.clock_start(
+            clock="urgent_escalation",
+            country=allegation.country,
+            started_at=allegation.received_at if adding else timezone.now(),
+            allegation=allegation,
+        )
+    if allegation.reprisal_risk in (choices.ReprisalRisk.MEDIUM, choices.ReprisalRisk.HIGH):
+        follow_up_ensure(
+            actor=actor, allegation=allegation, reason=choices.FollowUpReason.REPRISAL_RISK
+        )
+    if allegation.follow_up_requested:
+        follow_up_ensure(
+            actor=actor, allegation=allegation, reason=choices.FollowUpReason.REQUESTED
+        )
 
 
 @transaction.atomic
@@ -123,7 +157,13 @@ def victim_save(*, actor, victim: Victim) -> Victim:
     allegation = Allegation.objects.get(pk=victim.allegation_id)
     if _refresh_urgency(allegation):
         allegation.save(update_fields=["urgent", "updated_at"])
+        _after_allegation_change(actor, allegation, adding=_being_entered(allegation))
     return victim
+
+
+def _being_entered(allegation: Allegation) -> bool:
+    """Whether the allegation is being entered right now (its clocks then start at receipt)."""
+    return not allegation.events.exists() and allegation.status == "received"
 
 
 @transaction.atomic
@@ -276,3 +316,299 @@ def victim_ensure(*, actor, allegation: Allegation) -> Victim:
     if existing is not None:
         return existing
     return victim_save(actor=actor, victim=Victim(allegation=allegation))
+
+
+# --- lifecycles ---------------------------------------------------------------------------------
+
+
+def _local_day(moment, country):
+    return timezone.localtime(moment, country.zone).date()
+
+
+def _check_expected(current: str, expected: str | None) -> None:
+    if expected and current != expected:
+        raise DomainError(
+            _("Someone else has just changed this record; reload it and try again."),
+            code=ErrorCode.CONCURRENT_UPDATE,
+        )
+
+
+@transaction.atomic
+def allegation_transition(
+    *,
+    actor,
+    allegation: Allegation,
+    to: str,
+    reason: str = "",
+    note: str = "",
+    occurred_at=None,
+    document_number: str = "",
+    automatic: bool = False,
+    expected_status: str | None = None,
+) -> Allegation:
+    """Move an allegation to ``to`` (LIFECYCLES.md: Allegation).
+
+    Locks the row, checks the table in force when the allegation was received, writes an
+    ``AllegationEvent`` and saves the status. ``referred`` happens only automatically, when a
+    referral is sent; closing a referred allegation needs every referral to be final.
+    """
+    allegation = (
+        Allegation.objects.select_for_update(of=("self",))
+        .select_related("country")
+        .get(pk=allegation.pk)
+    )
+    _check_expected(allegation.status, expected_status)
+    country = allegation.country
+    current = allegation.status
+    step = ALLEGATION.step(
+        country.code, _local_day(allegation.received_at, country), current, to, automatic=automatic
+    )
+    check_needs(step, {"reason": reason, "note": note})
+    if reason and reason not in choices.ClosedReason.values:
+        raise DomainError(_("Unknown reason."), code=ErrorCode.INVALID, field="reason")
+    if to == "closed" and current == "referred":
+        if reason != choices.ClosedReason.RESOLVED:
+            raise DomainError(
+                _("A referred allegation is closed as resolved."),
+                code=ErrorCode.INVALID_TRANSITION,
+                field="reason",
+            )
+        if allegation.referrals.exclude(status__in=REFERRAL_FINAL).exists():
+            raise DomainError(
+                _("Every referral must have reached a final decision first."),
+                code=ErrorCode.REFERRALS_NOT_FINAL,
+            )
+    occurred_at = occurred_at or timezone.now()
+    previous = allegation.events.order_by("-occurred_at").values_list("occurred_at", flat=True)
+    check_event_time(occurred_at, previous=previous.first(), floor=allegation.received_at)
+    event = AllegationEvent(
+        allegation=allegation,
+        kind=to,
+        from_status=current,
+        to_status=step.target,
+        occurred_at=occurred_at,
+        reason=reason if to == "closed" else "",
+        note=note,
+        document_number=document_number,
+        **actor_fields(actor),
+    )
+    validated_save(event)
+    allegation.status = step.target
+    allegation.closed_reason = reason if to == "closed" else ""
+    allegation.save(update_fields=["status", "closed_reason", "updated_at"])
+    if to == "closed":
+        deadlines.clocks_meet(
+            clocks=["urgent_escalation"], met_at=occurred_at, met_by="closed", allegation=allegation
+        )
+    return allegation
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    actor,
+    referral: Referral,
+    kind: str,
+    occurred_at=None,
+    external_number: str = "",
+    note: str = "",
+    article: str = "",
+    sentence: str = "",
+    addressee: str = "",
+    new_term=None,
+    document_number: str = "",
+    expected_status: str | None = None,
+) -> Referral:
+    """Record an event of a referral (LIFECYCLES.md: Referral) and move it accordingly.
+
+    Locks the row, checks the table of the referral's country in force when it was opened,
+    refuses missing inputs with their own codes, writes a ``ReferralEvent``, updates the status,
+    the external number and the outcome, starts and meets the legal clocks, and moves the
+    allegation to ``referred`` when the referral is sent.
+    """
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("allegation__country")
+        .get(pk=referral.pk)
+    )
+    _check_expected(referral.status, expected_status)
+    allegation = referral.allegation
+    country = allegation.country
+    current = referral.status
+    step = REFERRAL.step(country.code, _local_day(referral.created_at, country), current, kind)
+    check_needs(
+        step,
+        {
+            "external_number": external_number,
+            "note": note,
+            "article": article,
+            "sentence": sentence,
+            "addressee": addressee,
+            "new_term": new_term,
+        },
+    )
+    occurred_at = occurred_at or timezone.now()
+    previous = referral.events.order_by("-occurred_at").values_list("occurred_at", flat=True)
+    check_event_time(occurred_at, previous=previous.first(), floor=allegation.received_at)
+    if kind == "investigation_extended" and new_term <= _local_day(occurred_at, country):
+        raise DomainError(
+            _("The new term must end after the day of the extension."),
+            code=ErrorCode.INVALID,
+            field="new_term",
+        )
+    if kind == "sent" and allegation.status == "closed":
+        raise DomainError(
+            _("The allegation is closed: reopen it before sending a referral."),
+            code=ErrorCode.INVALID_TRANSITION,
+        )
+    # A step keeps only the inputs it takes (an external number belongs to a registration).
+    takes = set(step.needs)
+    event = ReferralEvent(
+        referral=referral,
+        kind=kind,
+        from_status=current,
+        to_status=step.target or current,
+        occurred_at=occurred_at,
+        external_number=external_number if "external_number" in takes else "",
+        note=note,
+        article=article if "article" in takes else "",
+        sentence=sentence if "sentence" in takes else "",
+        addressee=addressee if "addressee" in takes else "",
+        new_term=new_term if "new_term" in takes else None,
+        document_number=document_number,
+        **actor_fields(actor),
+    )
+    validated_save(event)
+    referral.status = step.target or current
+    if event.external_number:
+        referral.external_number = event.external_number
+    referral.outcome = _outcome(kind, note, article, sentence) if step.target else referral.outcome
+    referral.save(update_fields=["status", "external_number", "outcome", "updated_at"])
+    _referral_clocks(referral, kind, occurred_at, new_term)
+    if kind == "sent":
+        deadlines.clocks_meet(
+            clocks=["urgent_escalation"], met_at=occurred_at, met_by="sent", allegation=allegation
+        )
+        if allegation.status in ("received", "under_assessment"):
+            allegation_transition(
+                actor=actor,
+                allegation=allegation,
+                to="referred",
+                occurred_at=max(occurred_at, _last_allegation_event(allegation) or occurred_at),
+                note=referral.reference,
+                automatic=True,
+            )
+    return referral
+
+
+def _last_allegation_event(allegation):
+    return allegation.events.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+
+
+def _outcome(kind: str, note: str, article: str, sentence: str) -> str:
+    if kind not in REFERRAL_FINAL:
+        return ""
+    return " · ".join(filter(None, [kind, article, sentence, note]))[:500]
+
+
+def _referral_clocks(referral: Referral, kind: str, occurred_at, new_term) -> None:
+    country = referral.allegation.country
+    starts, meets = deadlines.referral_clock_changes(country.code, kind)
+    met = deadlines.clocks_meet(clocks=meets, met_at=occurred_at, met_by=kind, referral=referral)
+    if kind == "investigation_extended":
+        previous = met[0] if met else None
+        if previous is not None:
+            deadlines.clock_restart_until(
+                previous, started_at=occurred_at, until=new_term, country=country
+            )
+    for clock in starts:
+        deadlines.clock_start(
+            clock=clock, country=country, started_at=occurred_at, referral=referral
+        )
+
+
+# --- reprisal follow-up -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_up_ensure(*, actor, allegation: Allegation, reason: str) -> ReprisalFollowUp | None:
+    """Open a reprisal follow-up for this reason unless one was already opened for it; start
+    its clock (its length is the deadline rule ``reprisal_follow_up``)."""
+    if ReprisalFollowUp.objects.filter(allegation=allegation, reason=reason).exists():
+        return None
+    if ReprisalFollowUp.objects.filter(allegation=allegation, status="open").exists():
+        return None
+    follow_up = validated_save(ReprisalFollowUp(allegation=allegation, reason=reason))
+    started = allegation.received_at if not allegation.events.exists() else timezone.now()
+    deadlines.clock_start(
+        clock="reprisal_follow_up",
+        country=allegation.country,
+        started_at=started,
+        follow_up=follow_up,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_close(
+    *,
+    actor,
+    follow_up: ReprisalFollowUp,
+    outcome: str,
+    method: str,
+    note: str = "",
+    occurred_at=None,
+) -> ReprisalFollowUp:
+    """Close a follow-up with its outcome. A reported reprisal becomes a new allegation about the
+    same person, linked to the first, received when the follow-up found it."""
+    follow_up = ReprisalFollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.status != choices.FollowUpStatus.OPEN:
+        raise DomainError(_("This follow-up is already closed."), code=ErrorCode.INVALID_TRANSITION)
+    if outcome not in choices.FollowUpOutcome.values:
+        raise DomainError(_("Choose an outcome."), code=ErrorCode.INVALID, field="outcome")
+    if method not in choices.FollowUpMethod.values:
+        raise DomainError(_("Choose how it was checked."), code=ErrorCode.INVALID, field="method")
+    occurred_at = occurred_at or timezone.now()
+    original = follow_up.allegation
+    check_event_time(occurred_at, floor=original.received_at)
+    if outcome == choices.FollowUpOutcome.REPRISAL_REPORTED:
+        if not note:
+            raise DomainError(
+                _("Describe the reprisal reported."), code=ErrorCode.NOTE_REQUIRED, field="note"
+            )
+        follow_up.new_allegation = _reprisal_allegation(actor, original, note, occurred_at)
+    follow_up.status = choices.FollowUpStatus.CLOSED
+    follow_up.outcome = outcome
+    follow_up.method = method
+    follow_up.note = note
+    follow_up.closed_at = occurred_at
+    validated_save(follow_up)
+    deadlines.clocks_meet(
+        clocks=["reprisal_follow_up"], met_at=occurred_at, met_by=outcome, follow_up=follow_up
+    )
+    return follow_up
+
+
+def _reprisal_allegation(actor, original: Allegation, note: str, occurred_at) -> Allegation:
+    victim = original.victim
+    return allegation_create(
+        actor=actor,
+        country=original.country,
+        source=original.source,
+        received_at=occurred_at,
+        facility=victim.current_facility or original.facility,
+        place_of_incident=original.place_of_incident,
+        summary=note,
+        reprisal_risk=choices.ReprisalRisk.HIGH,
+        assigned_officer=original.assigned_officer,
+        related_allegation=original,
+        victim={
+            "sex": victim.sex,
+            "is_minor": victim.is_minor,
+            "full_name": victim.full_name,
+            "date_of_birth": victim.date_of_birth,
+            "citizenship": victim.citizenship,
+            "current_facility": victim.current_facility,
+            "current_location": victim.current_location,
+        },
+    )

@@ -4,12 +4,16 @@ A monitor logs a whole visit on one page: team, findings, obstacles, dissenting 
 recommendations and the allegations raised during the visit are inlines of the visit.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import Allegation
 from facilities import services
+from facilities.choices import RecommendationStatus, VisitStatus
+from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import (
     Agency,
     Country,
@@ -20,6 +24,7 @@ from facilities.models import (
     NpmBody,
     ObstacleType,
     Recommendation,
+    RecommendationResponse,
     Region,
     Visit,
     VisitFinding,
@@ -32,6 +37,7 @@ from npm_tracker.admin import (
     ScopedAdmin,
     ScopedStackedInline,
     ScopedTabularInline,
+    TransitionAdminMixin,
     VocabularyAdmin,
 )
 
@@ -165,7 +171,24 @@ class VisitAllegationInline(EvidenceAdminMixin, ScopedStackedInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(ScopedAdmin):
+class VisitAdmin(TransitionAdminMixin, ScopedAdmin):
+    lifecycle = VISIT
+    step_labels = dict(VisitStatus.choices)
+
+    def transition_context(self, obj):
+        return obj.facility.country.code, obj.started_on
+
+    def perform_transition(self, request, obj, step, data):
+        services.visit_transition(
+            actor=request.user,
+            visit=obj,
+            to=step.name,
+            note=data.get("note", ""),
+            occurred_at=data["occurred_at"],
+            document_number=data.get("document_number", ""),
+            expected_status=data["expected_status"],
+        )
+
     list_display = (
         "facility",
         "visit_type",
@@ -203,8 +226,62 @@ class VisitAdmin(ScopedAdmin):
         return services.visit_save(actor=request.user, visit=obj)
 
 
+class ResponseInline(ScopedStackedInline):
+    """Agencies' answers: documents of their own, with the NPM's assessment."""
+
+    model = RecommendationResponse
+    fields = ("number", "received_on", "text", "assessment", "assessment_note")
+    show_change_link = False
+
+    def persist(self, request, obj):
+        if obj._state.adding:
+            return services.recommendation_response_add(
+                actor=request.user,
+                recommendation=obj.recommendation,
+                received_on=obj.received_on,
+                text=obj.text,
+                number=obj.number,
+                assessment=obj.assessment,
+                assessment_note=obj.assessment_note,
+            )
+        return services.visit_part_save(actor=request.user, part=obj)
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(ScopedAdmin):
+class RecommendationAdmin(TransitionAdminMixin, ScopedAdmin):
+    lifecycle = RECOMMENDATION
+    step_labels = dict(RecommendationStatus.choices)
+    inlines = (ResponseInline,)
+
+    def transition_context(self, obj):
+        return obj.country.code, timezone.localtime(obj.created_at, obj.country.zone).date()
+
+    def transition_extra_fields(self, request, obj, step):
+        if step.name in ("implemented", "partially_implemented", "not_implemented"):
+            return {
+                "verified_by_visit": forms.ModelChoiceField(
+                    label=_("Verified on visit"),
+                    required=False,
+                    queryset=Visit.objects.visible_to(request.user).filter(
+                        facility__country=obj.country
+                    ),
+                    widget=forms.Select,
+                )
+            }
+        return {}
+
+    def perform_transition(self, request, obj, step, data):
+        services.recommendation_transition(
+            actor=request.user,
+            recommendation=obj,
+            to=step.name,
+            note=data.get("note", ""),
+            occurred_at=data["occurred_at"],
+            document_number=data.get("document_number", ""),
+            verified_by_visit=data.get("verified_by_visit"),
+            expected_status=data["expected_status"],
+        )
+
     list_display = (
         "short_text",
         "country",

@@ -4,23 +4,30 @@ Each service validates completely before it writes, runs in one transaction, and
 user explicitly; the admin, the API, tasks and seeds call these and nothing else.
 """
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import (
     DissentingOpinion,
     Facility,
     NpmBody,
     Recommendation,
+    RecommendationEvent,
+    RecommendationResponse,
     Visit,
+    VisitEvent,
     VisitFinding,
     VisitObstacle,
     VisitTeamMember,
 )
-from npm_tracker.services import assign, lock, validated_save
+from npm_tracker.errors import DomainError, ErrorCode
+from npm_tracker.services import actor_fields, assign, lock, validated_save
+from npm_tracker.workflow import check_event_time, check_needs
 
 
 @transaction.atomic
@@ -130,3 +137,178 @@ def recommendation_update(*, actor, recommendation: Recommendation, **fields) ->
     lock(recommendation)
     assign(recommendation, fields)
     return recommendation_save(actor=actor, recommendation=recommendation)
+
+
+# --- lifecycles ---------------------------------------------------------------------------------
+
+
+def _expected(current, expected):
+    if expected and current != expected:
+        raise DomainError(
+            _("Someone else has just changed this record; reload it and try again."),
+            code=ErrorCode.CONCURRENT_UPDATE,
+        )
+
+
+@transaction.atomic
+def visit_transition(
+    *,
+    actor,
+    visit: Visit,
+    to: str,
+    note: str = "",
+    occurred_at=None,
+    document_number: str = "",
+    expected_status: str | None = None,
+) -> Visit:
+    """Move a visit to ``to`` (LIFECYCLES.md: Visit). Locks the row, checks the table in force
+    on the first day of the visit, writes a ``VisitEvent`` and saves the status."""
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("facility__country")
+        .get(pk=visit.pk)
+    )
+    _expected(visit.status, expected_status)
+    country = visit.facility.country
+    step = VISIT.step(country.code, visit.started_on, visit.status, to)
+    check_needs(step, {"note": note})
+    occurred_at = occurred_at or timezone.now()
+    previous = visit.events.order_by("-occurred_at").values_list("occurred_at", flat=True)
+    check_event_time(occurred_at, previous=previous.first())
+    validated_save(
+        VisitEvent(
+            visit=visit,
+            kind=to,
+            from_status=visit.status,
+            to_status=step.target,
+            occurred_at=occurred_at,
+            note=note,
+            document_number=document_number,
+            **actor_fields(actor),
+        )
+    )
+    visit.status = step.target
+    visit.save(update_fields=["status", "updated_at"])
+    return visit
+
+
+@transaction.atomic
+def recommendation_transition(
+    *,
+    actor,
+    recommendation: Recommendation,
+    to: str,
+    note: str = "",
+    occurred_at=None,
+    document_number: str = "",
+    verified_by_visit: Visit | None = None,
+    expected_status: str | None = None,
+) -> Recommendation:
+    """Move a recommendation to ``to`` (LIFECYCLES.md: Recommendation).
+
+    Issuing dates it and starts the response clock of its kind (visit or annual report) under the
+    rule in force that day; a response meets it; ``obsolete`` meets every open clock. Locks the
+    row and writes a ``RecommendationEvent``.
+    """
+    from cases import deadlines
+
+    rec = (
+        Recommendation.objects.select_for_update(of=("self",))
+        .select_related("country")
+        .get(pk=recommendation.pk)
+    )
+    _expected(rec.status, expected_status)
+    country = rec.country
+    opened_on = timezone.localtime(rec.created_at, country.zone).date()
+    step = RECOMMENDATION.step(country.code, opened_on, rec.status, to)
+    check_needs(step, {"note": note})
+    occurred_at = occurred_at or timezone.now()
+    previous = rec.events.order_by("-occurred_at").values_list("occurred_at", flat=True)
+    check_event_time(occurred_at, previous=previous.first())
+    if verified_by_visit is not None and verified_by_visit.facility.country_id != country.pk:
+        raise DomainError(
+            _("This visit belongs to another country."),
+            code=ErrorCode.INVALID,
+            field="verified_by_visit",
+        )
+    validated_save(
+        RecommendationEvent(
+            recommendation=rec,
+            kind=to,
+            from_status=rec.status,
+            to_status=step.target,
+            occurred_at=occurred_at,
+            note=note,
+            document_number=document_number,
+            verified_by_visit=verified_by_visit,
+            **actor_fields(actor),
+        )
+    )
+    rec.status = step.target
+    fields = ["status", "updated_at"]
+    if to == "issued":
+        rec.issued_on = timezone.localtime(occurred_at, country.zone).date()
+        fields.append("issued_on")
+    if verified_by_visit is not None:
+        rec.verified_by_visit = verified_by_visit
+        fields.append("verified_by_visit")
+    rec.save(update_fields=fields)
+    response_clocks = ["recommendation_response", "annual_report_response"]
+    if to == "issued":
+        deadlines.clock_start(
+            clock=deadlines.RECOMMENDATION_CLOCK[rec.source],
+            country=country,
+            started_at=occurred_at,
+            recommendation=rec,
+        )
+    elif to == "response_received" or to == "obsolete":
+        deadlines.clocks_meet(
+            clocks=response_clocks, met_at=occurred_at, met_by=to, recommendation=rec
+        )
+    return rec
+
+
+@transaction.atomic
+def recommendation_response_add(
+    *,
+    actor,
+    recommendation: Recommendation,
+    received_on: date,
+    text: str,
+    number: str = "",
+    assessment: str = "not_assessed",
+    assessment_note: str = "",
+) -> RecommendationResponse:
+    """Record an agency's response (a document of its own). The first response to an issued
+    recommendation moves it to ``response_received`` and stops its clock."""
+    response = validated_save(
+        RecommendationResponse(
+            recommendation=recommendation,
+            number=number,
+            received_on=received_on,
+            text=text,
+            assessment=assessment,
+            assessment_note=assessment_note,
+        )
+    )
+    rec = Recommendation.objects.get(pk=recommendation.pk)
+    if rec.status == "issued":
+        zone = rec.country.zone
+        moment = datetime.combine(received_on, time(12), tzinfo=zone)
+        last = rec.events.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+        if last is not None and moment < last:
+            if timezone.localtime(last, zone).date() > received_on:
+                raise DomainError(
+                    _("The response cannot precede the issue of the recommendation."),
+                    code=ErrorCode.EVENT_OUT_OF_ORDER,
+                    field="received_on",
+                )
+            moment = last
+        recommendation_transition(
+            actor=actor,
+            recommendation=rec,
+            to="response_received",
+            occurred_at=moment,
+            document_number=number,
+        )
+    return response

@@ -5,14 +5,24 @@ staff user sees (lists, forms, choices, autocomplete) is always ``visible_to(use
 save goes through the service of its model.
 """
 
-from django.contrib import admin
-from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import (
+    AdminDateWidget,
+    AdminSplitDateTime,
+    RelatedFieldWidgetWrapper,
+)
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker.models import StaffProfile
+from npm_tracker.models import DayTransfer, StaffProfile
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.services import validated_save
 
@@ -154,3 +164,152 @@ class UserAdmin(DjangoUserAdmin):
         if profile is None:
             return ""
         return ", ".join(c.code for c in profile.countries.all())
+
+
+@admin.register(DayTransfer)
+class DayTransferAdmin(ScopedAdmin):
+    """Days moved by government decree, which the working-day calendar reads before the package."""
+
+    list_display = ("country", "day", "kind", "legal_source")
+    list_filter = ("country", "kind")
+    date_hierarchy = "day"
+    search_fields = ("legal_source", "note")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("country")
+
+
+class TransitionForm(forms.Form):
+    """What a lifecycle step asks for; fields appear according to the step's needs."""
+
+    occurred_at = forms.SplitDateTimeField(
+        label=_("When it happened"), widget=AdminSplitDateTime, initial=timezone.now
+    )
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=100)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 3}))
+    external_number = forms.CharField(label=_("External register number"), max_length=64)
+    reason = forms.ChoiceField(label=_("Reason"))
+    article = forms.CharField(label=_("Article"), max_length=100)
+    sentence = forms.CharField(label=_("Sentence"), max_length=300)
+    addressee = forms.CharField(label=_("Addressee of the appeal"), max_length=300)
+    new_term = forms.DateField(label=_("New term"), widget=AdminDateWidget)
+
+    OPTIONAL_ALWAYS = ("document_number", "note")
+
+    def __init__(self, *args, step, reasons=(), extra_fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("external_number", "reason", "article", "sentence", "addressee", "new_term"):
+            if name not in step.needs:
+                del self.fields[name]
+        if "note" in step.needs:
+            self.fields["note"].required = True
+        if "reason" in self.fields:
+            self.fields["reason"].choices = [("", "---------"), *reasons]
+        for name, field in (extra_fields or {}).items():
+            self.fields[name] = field
+
+
+class TransitionAdminMixin:
+    """Offers exactly the steps allowed from the current status, as buttons on the object's page;
+    each opens a form asking for what the step needs and calls the model's transition service.
+
+    A model admin sets ``lifecycle`` and implements ``transition_context`` (country code and
+    opening day of the record) and ``perform_transition``.
+    """
+
+    lifecycle = None
+    change_form_template = "admin/npm_tracker/change_form_transitions.html"
+    step_labels: dict = {}
+    reasons: tuple = ()
+
+    def transition_context(self, obj):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def perform_transition(self, request, obj, step, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def transition_extra_fields(self, request, obj, step):
+        return {}
+
+    def allowed_steps(self, obj):
+        country, opened_on = self.transition_context(obj)
+        return self.lifecycle.allowed(country, opened_on, obj.status)
+
+    def step_label(self, name):
+        return self.step_labels.get(name, name.replace("_", " "))
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/<str:step>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None and self.has_change_permission(request, obj):
+            extra_context["transitions"] = [
+                (s.name, self.step_label(s.name)) for s in self.allowed_steps(obj)
+            ]
+            extra_context["transition_url"] = (
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_transition"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id, step):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        chosen = next((s for s in self.allowed_steps(obj) if s.name == step), None)
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+        )
+        if chosen is None:
+            messages.error(request, _("This step is not possible from the current status."))
+            return HttpResponseRedirect(change_url)
+        form_kwargs = {
+            "step": chosen,
+            "reasons": self.reasons,
+            "extra_fields": self.transition_extra_fields(request, obj, chosen),
+        }
+        if request.method == "POST":
+            form = TransitionForm(request.POST, **form_kwargs)
+            if form.is_valid():
+                try:
+                    self.perform_transition(request, obj, chosen, form.cleaned_data)
+                except ValidationError as error:
+                    _attach_errors(form, error)
+                else:
+                    messages.success(
+                        request,
+                        _("“%(step)s” recorded.") % {"step": self.step_label(chosen.name)},
+                    )
+                    return HttpResponseRedirect(change_url)
+        else:
+            form = TransitionForm(initial={"expected_status": obj.status}, **form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": self.step_label(chosen.name),
+            "form": form,
+            "media": self.media + form.media,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/npm_tracker/transition_form.html", context)
+
+
+def _attach_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from npm_tracker import audit
 from npm_tracker.scoping import ScopedQuerySet
 
 # Order in which a translated name falls back when the active language has none.
@@ -158,3 +159,126 @@ class ReferenceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.last_value}"
+
+
+class DayKind(models.TextChoices):
+    """How a government decree changed the working status of a day."""
+
+    DAY_OFF = "day_off", _("day off (moved by decree)")
+    WORKING_DAY = "working_day", _("working day (moved by decree)")
+
+
+class DayTransfer(models.Model):
+    """A day whose working status a government decree changed.
+
+    Each year the governments of Kazakhstan and Kyrgyzstan move days off by decree to bridge public
+    holidays (a Saturday becomes a working day, a weekday between two holidays a day off). The
+    ``holidays`` package learns of these decrees late, so working-day deadlines read this table,
+    which staff keep up to date in the admin; a row here wins over the package.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    country = models.ForeignKey(
+        "facilities.Country",
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="day_transfers",
+    )
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    legal_source = models.CharField(
+        _("legal source"),
+        max_length=300,
+        blank=True,
+        help_text=_("The decree that moved the day, with its number and date."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("day transfer")
+        verbose_name_plural = _("day transfers")
+        ordering = ("country", "day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("country", "day"),
+                name="npm_tracker_daytransfer_unique_day",
+                violation_error_message=_("This day is already moved for this country."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} {self.day.isoformat()}: {self.get_kind_display()}"
+
+
+class LifecycleEvent(models.Model):
+    """A step in a record's lifecycle, written by its transition service. Append-only.
+
+    ``actor`` is the staff user; ``actor_label`` names any other actor (an API client, a Celery
+    task, a management command) so that every event says who moved the record.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("step"), max_length=32)
+    from_status = models.CharField(_("from status"), max_length=32)
+    to_status = models.CharField(_("to status"), max_length=32)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    note = models.TextField(_("note"), blank=True)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("recorded by (system)"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ("occurred_at", "created_at")
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def recorded_by(self) -> str:
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return self.actor_label
+
+
+class ClockedMixin:
+    """``due_at`` / ``overdue`` of a record with legal clocks (``deadlines``), computed when read.
+
+    Reads ``self.deadlines.all()`` so that a prefetch of ``deadlines`` serves a whole list.
+    """
+
+    @property
+    def open_deadlines(self) -> list:
+        return sorted((d for d in self.deadlines.all() if d.met_at is None), key=lambda d: d.due_at)
+
+    @property
+    def due_at(self):
+        open_ = self.open_deadlines
+        return open_[0].due_at if open_ else None
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.overdue for d in self.open_deadlines)
+
+
+# The configuration that decides who sees what is audited like the domain (npm_tracker.audit).
+audit.track(StaffProfile)
+audit.track(
+    StaffProfile.countries.through, app_label="npm_tracker", model_name="StaffCountryHistory"
+)
+
+
+audit.track(DayTransfer)

@@ -65,3 +65,15 @@ def next_in_sequence(scope: str) -> int:
             [scope],
         )
         return cursor.fetchone()[0]
+
+
+def actor_fields(actor) -> dict:
+    """Who did it, for an event row: a staff user, or the label of a system actor (an API
+    client, a Celery task, a management command)."""
+    if actor is None:
+        return {"actor": None, "actor_label": ""}
+    if isinstance(actor, str):
+        return {"actor": None, "actor_label": actor}
+    if getattr(actor, "is_authenticated", False):
+        return {"actor": actor, "actor_label": ""}
+    return {"actor": None, "actor_label": str(actor)}

@@ -7,6 +7,7 @@ DEBUG on, so a forgotten variable cannot ship a guessable secret.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "npm_tracker",
     "facilities",
     "cases",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "npm_tracker.middleware.CountryTimezoneMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -162,7 +166,39 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# The static schedule: what runs when is code, not data anybody can edit.
+CELERY_BEAT_SCHEDULE = {
+    "notify-overdue-deadlines": {
+        "task": "cases.notify_overdue",
+        "schedule": env.float("OVERDUE_SCAN_SECONDS", default=15 * 60),
+    },
+    "send-daily-digests": {
+        "task": "cases.send_digests",
+        # 07:00 in Almaty and Bishkek time is 02:00 and 01:00 UTC: 01:30 UTC serves both.
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
+
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if not IS_PRODUCTION
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NPM Tracker <noreply@localhost>")
+
+# History tables can never be rewritten: triggers refuse UPDATE and DELETE on them.
+PGHISTORY_APPEND_ONLY = True
+# Triggers (audit, append-only, no-delete) are installed by `migrate` itself, after the schema,
+# from the models' declarations; keeping them out of migration files keeps migrating fast.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 LOGGING = {
     "version": 1,
@@ -170,6 +206,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # One line per trigger installed on every migrate is noise.
+    "loggers": {"pgtrigger": {"level": "WARNING"}},
 }
 
 # Demo data and reference numbers are built deterministically; the demo login is printed by

@@ -29,6 +29,7 @@ from facilities.models import (
     Region,
     VisitType,
 )
+from npm_tracker.models import DayTransfer
 from npm_tracker.services import validated_save
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -191,6 +192,16 @@ class Loader:
                     "effective_to": item.get("effective_to"),
                     "legal_source": item["legal_source"],
                     "verified": bool(item.get("verified", True)),
+                },
+            )
+        for item in read("day_transfers.yaml"):
+            self.upsert(
+                DayTransfer,
+                {"country": self.country(item["country"]), "day": item["day"]},
+                {
+                    "kind": item["kind"],
+                    "legal_source": item.get("legal_source", ""),
+                    "note": item.get("note", ""),
                 },
             )
         return self.tally

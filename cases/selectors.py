@@ -1,0 +1,66 @@
+"""Reads of the cases app that need more than a filter."""
+
+from cases.models import Allegation, Deadline, ReferralEvent
+
+# Names shown in the history instead of the technical event-table names.
+HISTORY_LABELS = {"insert": "created", "update": "changed", "delete": "deleted"}
+
+
+def timeline_of(allegation: Allegation) -> list:
+    """The allegation's own steps and those of its referrals, in the order they happened."""
+    referral_events = ReferralEvent.objects.filter(referral__allegation=allegation).select_related(
+        "referral", "actor"
+    )
+    own = allegation.events.select_related("actor")
+    rows = [
+        {"at": e.occurred_at, "what": e.kind, "subject": allegation.reference, "event": e}
+        for e in own
+    ] + [
+        {
+            "at": e.occurred_at,
+            "what": e.get_kind_display(),
+            "subject": e.referral.reference,
+            "event": e,
+        }
+        for e in referral_events
+    ]
+    return sorted(rows, key=lambda r: r["at"])
+
+
+def deadlines_of_allegation(allegation: Allegation):
+    """Every clock of the allegation, its referrals and its follow-ups, earliest due first."""
+    return (
+        Deadline.objects.filter(allegation=allegation)
+        .union(
+            Deadline.objects.filter(referral__allegation=allegation),
+            Deadline.objects.filter(follow_up__allegation=allegation),
+        )
+        .order_by("due_at")
+    )
+
+
+def history_of(allegation: Allegation, *, limit: int = 200) -> list:
+    """The audit trail of the allegation and every record that refers to it: who changed what,
+    when and from where (confidential values are never in it)."""
+    from pghistory.models import Events
+
+    referrals = list(allegation.referrals.all())
+    events = (
+        Events.objects.references(allegation, *referrals)
+        .order_by("-pgh_created_at")
+        .values("pgh_created_at", "pgh_model", "pgh_label", "pgh_diff", "pgh_context")[:limit]
+    )
+    rows = []
+    for event in events:
+        context = event["pgh_context"] or {}
+        rows.append(
+            {
+                "at": event["pgh_created_at"],
+                "model": event["pgh_model"].split(".")[-1].removesuffix("History"),
+                "label": HISTORY_LABELS.get(event["pgh_label"], event["pgh_label"]),
+                "fields": sorted((event["pgh_diff"] or {}).keys()),
+                "who": context.get("user") or context.get("actor") or "",
+                "url": context.get("url", ""),
+            }
+        )
+    return rows

@@ -1,0 +1,19 @@
+"""Scheduled work of the cases app. Thin: each task calls a service that claims its work with a
+conditional write and is safe to run twice or concurrently."""
+
+from celery import shared_task
+
+from cases import notifications
+from npm_tracker.audit import system_context
+
+
+@shared_task(name="cases.notify_overdue", time_limit=300, soft_time_limit=270)
+def notify_overdue() -> int:
+    with system_context("task:cases.notify_overdue"):
+        return notifications.notify_overdue()
+
+
+@shared_task(name="cases.send_digests", time_limit=600, soft_time_limit=570)
+def send_digests() -> int:
+    with system_context("task:cases.send_digests"):
+        return notifications.send_digests()
