@@ -45,13 +45,20 @@ def history_of(allegation: Allegation, *, limit: int = 200) -> list:
     from pghistory.models import Events
 
     referrals = list(allegation.referrals.all())
-    events = (
-        Events.objects.references(allegation, *referrals)
-        .order_by("-pgh_created_at")
-        .values("pgh_created_at", "pgh_model", "pgh_label", "pgh_diff", "pgh_context")[:limit]
+    fields = ("pgh_created_at", "pgh_model", "pgh_label", "pgh_diff", "pgh_context")
+    # pghistory compares objects of one model per query: the allegation, then its referrals.
+    events = list(
+        Events.objects.references(allegation).order_by("-pgh_created_at").values(*fields)[:limit]
     )
+    if referrals:
+        events += (
+            Events.objects.references(*referrals)
+            .order_by("-pgh_created_at")
+            .values(*fields)[:limit]
+        )
+    events.sort(key=lambda e: e["pgh_created_at"], reverse=True)
     rows = []
-    for event in events:
+    for event in events[:limit]:
         context = event["pgh_context"] or {}
         rows.append(
             {

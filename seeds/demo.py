@@ -180,6 +180,7 @@ class DemoBuilder:
         self.methods = list(Method.objects.all())
         self.places = {p.code: p for p in PlaceOfIncident.objects.all()}
         self.sources = {s.code: s for s in AllegationSource.objects.all()}
+        self.created: dict = {"visits": [], "recommendations": [], "allegations": []}
         self.counts = dict.fromkeys(
             ("facilities", "visits", "recommendations", "allegations", "referrals"), 0
         )
@@ -194,6 +195,7 @@ class DemoBuilder:
                     if facility is not None:
                         self.visits(country, facility)
                         self.complaints(country, facility)
+        LifecycleWalker(self.rng, self.user).walk_all(self.created)
         return self.counts
 
     def facility(self, country, region, agencies, n):
@@ -276,9 +278,10 @@ class DemoBuilder:
                 ],
                 dissenting_opinions=[],
             )
+            self.created["visits"].append(visit.pk)
             self.counts["visits"] += 1
             for area in rng.sample(self.areas, k=rng.randint(1, 3)):
-                services.recommendation_create(
+                rec = services.recommendation_create(
                     actor=self.user,
                     country=country,
                     visit=visit,
@@ -288,10 +291,23 @@ class DemoBuilder:
                     area=area,
                     text=RECOMMENDATIONS.get(area.code, area.name_ru),
                 )
+                self.created["recommendations"].append(rec.pk)
                 self.counts["recommendations"] += 1
             if rng.random() < 0.3:
                 for _ in range(rng.choice([1, 1, 2])):
                     self.allegation(country, facility, visit, "visit_interview", started)
+        if rng.random() < 0.06:
+            # A visit being planned: dates ahead of today, nothing recorded yet.
+            ahead = timezone.localdate() + timedelta(days=rng.randint(7, 60))
+            services.visit_create(
+                actor=self.user,
+                facility=facility,
+                visit_type=self._visit_type(country, ahead, False),
+                started_on=ahead,
+                announced=False,
+                team=self._team(country),
+            )
+            self.counts["visits"] += 1
 
     def complaints(self, country, facility):
         """Allegations that reach the NPM outside visits: prison complaint terminals, the
@@ -375,6 +391,7 @@ class DemoBuilder:
                 }
             ],
         )
+        self.created["allegations"].append(allegation.pk)
         self.counts["allegations"] += 1
         if "prosecutor" in consents and rng.random() < 0.8:
             office = (
@@ -396,3 +413,218 @@ def build_demo(*, facilities_per_region: int = 10, seed: int = 2026) -> str:
         return f"Demo data already present; demo login: {user.username}"
     counts = DemoBuilder(facilities_per_region=facilities_per_region, seed=seed).run()
     return "Demo data built: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+
+
+# Paths through the referral lifecycle (LIFECYCLES.md); each demo referral follows a prefix of
+# one of them, so every stage appears, with real dates, clocks and overdue deadlines.
+REFERRAL_PATHS = {
+    "KZ": [
+        [
+            "sent",
+            "acknowledged",
+            "registered",
+            "investigation_extended",
+            "sent_to_court",
+            "convicted",
+        ],
+        [
+            "sent",
+            "registered",
+            "terminated",
+            "appealed",
+            "registered",
+            "sent_to_court",
+            "acquitted",
+        ],
+        ["sent", "acknowledged", "refused", "appealed", "refused"],
+        ["sent", "forwarded"],
+    ],
+    "KG": [
+        [
+            "sent",
+            "registered",
+            "case_opened",
+            "investigation_extended",
+            "sent_to_court",
+            "convicted",
+        ],
+        [
+            "sent",
+            "acknowledged",
+            "registered",
+            "refused",
+            "appealed",
+            "registered",
+            "case_opened",
+            "terminated",
+        ],
+        ["sent", "forwarded", "appealed", "refused"],
+    ],
+}
+RECOMMENDATION_PATHS = [
+    ["issued", "response_received", "accepted", "in_progress", "implemented"],
+    ["issued", "response_received", "partially_accepted", "partially_implemented"],
+    ["issued", "response_received", "rejected"],
+    ["issued", "response_received", "accepted", "not_implemented"],
+    ["issued", "obsolete"],
+    ["issued"],
+]
+STEP_INPUTS = {
+    "external_number": "261500031000",
+    "note": "Решение приобщено к делу.",
+    "article": "ст. 146 ч. 2 УК",
+    "sentence": "5 лет лишения свободы",
+    "addressee": "Генеральная прокуратура",
+}
+
+
+class LifecycleWalker:
+    """Moves the demo records through their transition services, as staff would have."""
+
+    def __init__(self, rng, user):
+        self.rng = rng
+        self.user = user
+        self.now = timezone.now()
+
+    def _later(self, moment, low, high):
+        return moment + timedelta(days=self.rng.randint(low, high), hours=self.rng.randint(0, 6))
+
+    def walk_all(self, created: dict):
+        """Walk the records this build created (ids in ``created``), in the order they were
+        created, so that the same build always draws the same random numbers."""
+        from cases.models import Allegation, ReprisalFollowUp
+        from facilities.models import Recommendation, Visit
+
+        def in_order(queryset, ids):
+            found = queryset.in_bulk(ids)
+            return [found[pk] for pk in ids]
+
+        for visit in in_order(Visit.objects.select_related("facility__country"), created["visits"]):
+            self.visit(visit)
+        recs = in_order(
+            Recommendation.objects.select_related("country", "visit"), created["recommendations"]
+        )
+        for rec in recs:
+            self.recommendation(rec)
+        allegations = in_order(Allegation.objects.select_related("country"), created["allegations"])
+        for allegation in allegations:
+            self.allegation(allegation)
+        follow_ups = ReprisalFollowUp.objects.filter(allegation__in=[a.pk for a in allegations])
+        by_allegation = {f.allegation_id: f for f in follow_ups.select_related("allegation")}
+        for allegation in allegations:
+            if allegation.pk in by_allegation:
+                self.follow_up(by_allegation[allegation.pk])
+
+    def visit(self, visit):
+        zone = visit.facility.country.zone
+        at = datetime.combine(visit.started_on, time(9), tzinfo=zone)
+        end = datetime.combine(visit.ended_on or visit.started_on, time(17), tzinfo=zone)
+        plan = [
+            ("in_progress", at),
+            ("report_drafted", self._later(end, 5, 20)),
+            ("report_approved", None),
+            ("report_sent", None),
+        ]
+        previous = at
+        for to, when in plan:
+            when = when or self._later(previous, 3, 15)
+            if when > self.now:
+                return
+            services.visit_transition(actor=self.user, visit=visit, to=to, occurred_at=when)
+            previous = when
+
+    def recommendation(self, rec):
+        if rec.visit is None or rec.visit.status != "report_sent":
+            return
+        sent = rec.visit.events.get(kind="report_sent").occurred_at
+        path = self.rng.choice(RECOMMENDATION_PATHS)
+        at = sent
+        for position, to in enumerate(path):
+            at = self._later(at, 1, 3) if position == 0 else self._later(at, 10, 60)
+            if at > self.now:
+                return
+            if to == "response_received":
+                services.recommendation_response_add(
+                    actor=self.user,
+                    recommendation=rec,
+                    received_on=at.astimezone(rec.country.zone).date(),
+                    text="Рекомендация рассмотрена, меры принимаются.",
+                    number=f"{self.rng.randint(1, 30)}-{self.rng.randint(100, 999)}",
+                    assessment=self.rng.choice(["satisfactory", "partially_satisfactory"]),
+                )
+                rec.refresh_from_db()
+                at = rec.events.latest("occurred_at").occurred_at
+                continue
+            services.recommendation_transition(
+                actor=self.user, recommendation=rec, to=to, occurred_at=at
+            )
+
+    def allegation(self, allegation):
+        from cases.models import Referral
+
+        rng = self.rng
+        at = allegation.received_at
+        referrals = list(Referral.objects.filter(allegation=allegation).order_by("created_at"))
+        if not referrals:
+            roll = rng.random()
+            if roll < 0.4:
+                self._allegation_step(allegation, "under_assessment", self._later(at, 1, 5))
+            elif roll < 0.7:
+                reason = rng.choice(
+                    ["no_consent", "insufficient_information", "duplicate", "outside_mandate"]
+                )
+                self._allegation_step(allegation, "closed", self._later(at, 3, 20), reason=reason)
+            return
+        for referral in referrals:
+            if rng.random() < 0.12:
+                continue  # stays a draft
+            self.referral(allegation, referral, at)
+        allegation.refresh_from_db()
+        if allegation.status == "referred" and rng.random() < 0.5:
+            from cases.lifecycles import REFERRAL_FINAL
+
+            if all(r.status in REFERRAL_FINAL for r in allegation.referrals.all()):
+                last = max(
+                    e.occurred_at for r in allegation.referrals.all() for e in r.events.all()
+                )
+                self._allegation_step(
+                    allegation, "closed", self._later(last, 1, 10), reason="resolved"
+                )
+
+    def _allegation_step(self, allegation, to, at, reason=""):
+        if at <= self.now:
+            case_services.allegation_transition(
+                actor=self.user, allegation=allegation, to=to, occurred_at=at, reason=reason
+            )
+
+    def referral(self, allegation, referral, received_at):
+        rng = self.rng
+        path = rng.choice(REFERRAL_PATHS[allegation.country.code])
+        path = path[: rng.randint(1, len(path))]
+        at = self._later(received_at, 0, 4)
+        for kind in path:
+            if at > self.now:
+                return
+            inputs = dict(STEP_INPUTS)
+            inputs["external_number"] += f"{rng.randint(100, 999)}"
+            inputs["new_term"] = (at + timedelta(days=rng.randint(30, 60))).date()
+            case_services.referral_transition(
+                actor=self.user, referral=referral, kind=kind, occurred_at=at, **inputs
+            )
+            at = self._later(at, 4, 45)
+
+    def follow_up(self, follow_up):
+        if follow_up.status != "open" or self.rng.random() < 0.35:
+            return
+        at = self._later(follow_up.allegation.received_at, 10, 40)
+        if at > self.now:
+            return
+        reported = self.rng.random() < 0.1
+        case_services.follow_up_close(
+            actor=self.user,
+            follow_up=follow_up,
+            outcome="reprisal_reported" if reported else "no_reprisal",
+            method=self.rng.choice(["visit", "contact"]),
+            note="После беседы переведён в ШИЗО без оснований." if reported else "",
+            occurred_at=at,
+        )

@@ -120,6 +120,7 @@ def test_demo_is_deterministic_and_built_once(reference):
     summary = build_demo(facilities_per_region=1, seed=11)
     assert summary.startswith("Demo data built")
     first = sorted(Facility.objects.values_list("name", "capacity", "population"))
+    stages = sorted(Referral.objects.values_list("status", flat=True))
     visits = sorted(Visit.objects.values_list("facility__name", "started_on", "visit_type__code"))
     assert len(first) == 29
     assert {c for (c,) in Facility.objects.values_list("country__code")} == {"KZ", "KG"}
@@ -137,8 +138,15 @@ def test_demo_is_deterministic_and_built_once(reference):
                 "name", "capacity", "population"
             )
         )
+        stages_again = sorted(
+            Referral.objects.filter(allegation__facility__notes="Demo data set").values_list(
+                "status", flat=True
+            )
+        )
         transaction.savepoint_rollback(sid)
     assert again == first
+    assert stages_again == stages
+    assert len(set(stages)) > 1  # walked through the lifecycle, not left as drafts
     assert visits
     for referral in Referral.objects.all():
         assert referral.reference.startswith(referral.allegation.reference)

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from npm_tracker.audit import system_context
 from seeds.reference import load_reference_data
 
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, update=False, demo=False, **options):
+        with system_context("command:seed"):
+            self._handle(update=update, demo=demo)
+
+    def _handle(self, *, update, demo):
         tally = load_reference_data(update=update)
         for label, counts in (
             (_("created"), tally.created),

@@ -1,0 +1,148 @@
+"""Reminders: one notice per overdue deadline and one digest per officer and day, whatever runs
+how often, including a real Celery worker and beat on Redis."""
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from django.conf import settings
+from django.core import mail
+from django.db import connection, connections
+from django.utils import timezone
+
+from cases import notifications, services
+from cases.models import Deadline, Notification
+from cases.tests.factories import make_allegation, make_referral
+from conftest import make_staff
+
+ALMATY = ZoneInfo("Asia/Almaty")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def overdue_referral(officer):
+    received = timezone.now().astimezone(ALMATY) - timedelta(days=60)
+    allegation = make_allegation(received_at=received, assigned_officer=officer)
+    referral = make_referral(allegation)
+    services.referral_transition(
+        actor=officer, referral=referral, kind="sent", occurred_at=received + timedelta(hours=2)
+    )
+    return referral
+
+
+def officer_with_mail(name="officer"):
+    user = make_staff(name, "KZ")
+    user.email = f"{name}@npm.example"
+    user.save(update_fields=["email"])
+    return user
+
+
+@pytest.mark.django_db
+def test_an_overdue_deadline_is_notified_once_in_the_officers_language(reference):
+    officer = officer_with_mail()
+    officer.staff_profile.preferred_language = "ru"
+    officer.staff_profile.save()
+    referral = overdue_referral(officer)
+    assert notifications.notify_overdue() == 1
+    assert notifications.notify_overdue() == 0
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert referral.reference in message.subject
+    assert message.to == [officer.email]
+    deadline = Deadline.objects.get(referral=referral, clock="referral_answer")
+    assert deadline.legal_source in message.body
+    assert deadline.overdue_notified_at is not None
+    # No personal data leaves by mail.
+    assert referral.allegation.victim.pseudonym not in message.body
+    assert Notification.objects.filter(deadline=deadline).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_met_deadline_is_not_notified(reference):
+    officer = officer_with_mail()
+    referral = overdue_referral(officer)
+    services.referral_transition(actor=officer, referral=referral, kind="acknowledged")
+    assert notifications.notify_overdue() == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_digest_goes_once_a_day_to_each_officer(reference):
+    first = officer_with_mail("first")
+    second = officer_with_mail("second")
+    overdue_referral(first)
+    overdue_referral(second)
+    assert notifications.send_digests() == 2
+    assert notifications.send_digests() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == ["first@npm.example", "second@npm.example"]
+    assert "OVERDUE" in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_one_notice(reference):
+    officer = officer_with_mail()
+    overdue_referral(officer)
+
+    def run():
+        try:
+            return notifications.notify_overdue()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: run(), range(2)))
+    assert sorted(results) == [0, 1]
+    assert Notification.objects.count() == 1
+
+
+def _celery(args, env):
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "npm_tracker", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(reference, tmp_path):
+    officer = officer_with_mail()
+    referral = overdue_referral(officer)
+    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/9"
+    redis.Redis.from_url(broker).flushdb()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "OVERDUE_SCAN_SECONDS": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    worker = _celery(["worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"], env)
+    beat = _celery(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not Notification.objects.exists():
+            time.sleep(0.5)
+        # Let beat send the task several more times: nothing more may go out.
+        time.sleep(5)
+    finally:
+        for process in (beat, worker):
+            process.terminate()
+        logs = [p.communicate(timeout=30)[0] for p in (beat, worker)]
+    assert Notification.objects.filter(deadline__referral=referral).count() == 1, logs
+    runs = logs[1].count("cases.notify_overdue") if logs[1] else 0
+    assert runs >= 3, logs[1][-2000:]  # the task did run again and again
+    messages = list((tmp_path / "mail").iterdir())
+    assert len(messages) == 1
+    assert referral.reference in messages[0].read_text()
