@@ -6,12 +6,16 @@ recommendations and the allegations raised during the visit are inlines of the v
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import Allegation
-from facilities import services
+from facilities import selectors, services
 from facilities.choices import RecommendationStatus, VisitStatus
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import (
@@ -76,6 +80,7 @@ class VisitTypeAdmin(VocabularyAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
+    change_list_template = "admin/facilities/facility_change_list.html"
     list_display = (
         "name",
         "country",
@@ -102,6 +107,35 @@ class FacilityAdmin(ScopedAdmin):
 
     def persist(self, request, obj):
         return services.facility_save(actor=request.user, facility=obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "planning/",
+                self.admin_site.admin_view(self.planning_view),
+                name="facilities_facility_planning",
+            ),
+            *super().get_urls(),
+        ]
+
+    def planning_view(self, request):
+        """Risk-based visit planning: facilities ranked, with the reasons for each score."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        countries = Country.objects.visible_to(request.user)
+        country = countries.filter(code=request.GET.get("country", "")).first()
+        rows = selectors.visit_planning(request.user, country=country)
+        paginator = Paginator(rows, 50)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Visit planning"),
+            "page": page,
+            "countries": countries,
+            "country": country,
+        }
+        return TemplateResponse(request, "admin/facilities/planning.html", context)
 
 
 class VisitPartInline:
