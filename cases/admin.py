@@ -34,6 +34,7 @@ from cases.models import (
 )
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.admin import (
+    AssignedToMeFilter,
     EvidenceAdminMixin,
     ScopedAdmin,
     ScopedStackedInline,
@@ -217,7 +218,15 @@ class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
         "reprisal_risk",
         "assigned_officer",
     )
-    list_filter = ("status", "country", "urgent", "reprisal_risk", "source", "place_of_incident")
+    list_filter = (
+        AssignedToMeFilter,
+        "status",
+        "country",
+        "urgent",
+        "reprisal_risk",
+        "source",
+        "place_of_incident",
+    )
     list_select_related = ("country", "facility", "source", "assigned_officer")
     date_hierarchy = "received_at"
     search_fields = ("reference", "summary", "facility__name")
@@ -392,6 +401,10 @@ class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
         return services.referral_save(actor=request.user, referral=obj)
 
 
+class FollowUpMineFilter(AssignedToMeFilter):
+    lookup = "allegation__assigned_officer"
+
+
 @admin.register(ReprisalFollowUp)
 class ReprisalFollowUpAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
     """Open follow-ups stay in the officer's list until closed with an outcome."""
@@ -408,7 +421,7 @@ class ReprisalFollowUpAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmi
         "outcome",
         "closed_at",
     )
-    list_filter = ("status", "reason", "outcome", "allegation__country")
+    list_filter = (FollowUpMineFilter, "status", "reason", "outcome", "allegation__country")
     list_select_related = (
         "allegation",
         "allegation__victim",

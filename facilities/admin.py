@@ -78,6 +78,22 @@ class VisitTypeAdmin(VocabularyAdmin):
     list_filter = ("country", "is_periodic", "verified")
 
 
+class PeriodicVisitFilter(admin.SimpleListFilter):
+    """Facilities whose periodic visit is overdue, or that were never visited."""
+
+    title = _("periodic visit")
+    parameter_name = "periodic"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("overdue or never visited"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            rows = selectors.facilities_overdue_for_periodic_visit(request.user)
+            return queryset.filter(pk__in=[row.facility.pk for row in rows])
+        return queryset
+
+
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
     change_list_template = "admin/facilities/facility_change_list.html"
@@ -91,7 +107,14 @@ class FacilityAdmin(ScopedAdmin):
         "population",
         "is_active",
     )
-    list_filter = ("country", "is_active", "facility_type", "agency", "region")
+    list_filter = (
+        PeriodicVisitFilter,
+        "country",
+        "is_active",
+        "facility_type",
+        "agency",
+        "region",
+    )
     list_select_related = ("country", "region", "facility_type", "agency")
     search_fields = ("name", "address")
     autocomplete_fields = ("region", "facility_type", "agency", "medical_care_agency")

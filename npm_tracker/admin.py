@@ -313,3 +313,19 @@ def _attach_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class AssignedToMeFilter(admin.SimpleListFilter):
+    """ "Mine": the records whose allegation is assigned to the logged-in officer."""
+
+    title = _("officer")
+    parameter_name = "mine"
+    lookup = "assigned_officer"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("assigned to me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(**{self.lookup: request.user})
+        return queryset

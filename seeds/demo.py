@@ -169,9 +169,10 @@ def demo_user():
 
 
 class DemoBuilder:
-    def __init__(self, *, facilities_per_region: int, seed: int):
+    def __init__(self, *, facilities_per_region: int, seed: int, regions_per_country=None):
         self.rng = random.Random(seed)
         self.per_region = facilities_per_region
+        self.regions_per_country = regions_per_country
         self.end = min(END, timezone.localdate() - timedelta(days=1))
         self.user = demo_user()
         self.types = {t.code: t for t in FacilityType.objects.prefetch_related("agencies")}
@@ -188,6 +189,7 @@ class DemoBuilder:
     def run(self) -> dict:
         for country in Country.objects.order_by("code"):
             regions = list(Region.objects.filter(country=country).order_by("sort_order"))
+            regions = regions[: self.regions_per_country]
             agencies = {a.code: a for a in Agency.objects.filter(country=country)}
             for region in regions:
                 for n in range(1, self.per_region + 1):
@@ -406,12 +408,18 @@ class DemoBuilder:
 
 
 @transaction.atomic
-def build_demo(*, facilities_per_region: int = 10, seed: int = 2026) -> str:
-    """Build the demo data set once; return a one-line summary."""
+def build_demo(
+    *, facilities_per_region: int = 10, seed: int = 2026, regions_per_country: int | None = None
+) -> str:
+    """Build the demo data set once; return a one-line summary. The smaller sizes serve tests."""
     user = demo_user()
     if Facility.objects.filter(notes=DEMO_MARKER).exists():
         return f"Demo data already present; demo login: {user.username}"
-    counts = DemoBuilder(facilities_per_region=facilities_per_region, seed=seed).run()
+    counts = DemoBuilder(
+        facilities_per_region=facilities_per_region,
+        seed=seed,
+        regions_per_country=regions_per_country,
+    ).run()
     return "Demo data built: " + ", ".join(f"{n} {k}" for k, n in counts.items())
 
 

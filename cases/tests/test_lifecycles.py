@@ -411,3 +411,61 @@ def test_the_table_of_each_lifecycle_is_consistent_with_the_status_codes():
             for step in version.steps:
                 assert step.sources <= set(codes), (lifecycle.name, step)
                 assert step.target is None or step.target in codes, (lifecycle.name, step)
+
+
+def _allegation_in(status):
+    """An allegation brought to ``status`` through the services."""
+    allegation = make_allegation(received_at=RECEIVED)
+    at = RECEIVED + timedelta(hours=1)
+    if status == "under_assessment":
+        services.allegation_transition(
+            actor=None, allegation=allegation, to="under_assessment", occurred_at=at
+        )
+    elif status == "closed":
+        services.allegation_transition(
+            actor=None, allegation=allegation, to="closed", reason="withdrawn", occurred_at=at
+        )
+    elif status == "referred":
+        referral_step(make_referral(allegation), "sent", at)
+    allegation.refresh_from_db()
+    assert allegation.status == status
+    return allegation
+
+
+def test_every_allegation_step_from_every_status(reference):
+    from cases.choices import AllegationStatus
+
+    table = ALLEGATION.table("KZ", RECEIVED.date())
+    inputs = {"reason": "resolved", "note": "Reopened on new facts."}
+    for status in AllegationStatus.values:
+        for to in AllegationStatus.values:
+            with pytest.raises(Rollback), transaction.atomic():
+                allegation = _allegation_in(status)
+                count = AllegationEvent.objects.filter(allegation=allegation).count()
+                allowed = any(
+                    s.name == to and status in s.sources and s.by_staff for s in table.steps
+                )
+                # A referred allegation closes only once its referrals are final (refused here).
+                if status == "referred" and to == "closed":
+                    referral = allegation.referrals.get()
+                    referral_step(referral, "refused", RECEIVED + timedelta(hours=2))
+                    count = AllegationEvent.objects.filter(allegation=allegation).count()
+                at = RECEIVED + timedelta(hours=3)
+                if allowed:
+                    moved = services.allegation_transition(
+                        actor=None, allegation=allegation, to=to, occurred_at=at, **inputs
+                    )
+                    assert moved.status == to
+                    assert AllegationEvent.objects.filter(allegation=allegation).count() == (
+                        count + 1
+                    )
+                else:
+                    with pytest.raises(DomainError) as excinfo:
+                        services.allegation_transition(
+                            actor=None, allegation=allegation, to=to, occurred_at=at, **inputs
+                        )
+                    assert excinfo.value.domain_code == ErrorCode.INVALID_TRANSITION
+                    allegation.refresh_from_db()
+                    assert allegation.status == status
+                    assert AllegationEvent.objects.filter(allegation=allegation).count() == count
+                raise Rollback

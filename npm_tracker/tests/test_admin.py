@@ -31,7 +31,7 @@ DOMAIN_APPS = ("facilities", "cases", "npm_tracker")
 
 @pytest.fixture
 def demo(reference):
-    build_demo(facilities_per_region=1, seed=7)
+    build_demo(facilities_per_region=2, seed=7, regions_per_country=3)
 
 
 def admin_urls(models_filter):
