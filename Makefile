@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap migrate seed run test lint format check-migrations clean
+.PHONY: help bootstrap migrate seed run test lint format schema clean
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
 	@echo "make test   - set up, then run the whole test suite on PostgreSQL and Redis"
-	@echo "make lint   - ruff check, ruff format --check, makemigrations --check, manage.py check"
+	@echo "make lint   - ruff, makemigrations --check, manage.py check, OpenAPI drift check"
+	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -34,6 +35,14 @@ lint: bootstrap
 	.venv/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
+	@mkdir -p var
+	$(MANAGE) spectacular --validate --fail-on-warn --file var/openapi.check.yaml
+	@diff -u docs/api/openapi.yaml var/openapi.check.yaml > var/openapi.diff || \
+		(cat var/openapi.diff; echo "The API changed: run 'make schema' and commit docs/api/openapi.yaml"; exit 1)
+
+schema: bootstrap
+	@mkdir -p docs/api
+	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 format: bootstrap
 	.venv/bin/ruff format .

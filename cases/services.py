@@ -29,14 +29,21 @@ from cases.models import (
     Witness,
 )
 from npm_tracker.errors import DomainError, ErrorCode
-from npm_tracker.services import actor_fields, assign, lock, next_in_sequence, validated_save
+from npm_tracker.services import (
+    actor_fields,
+    assign,
+    lock,
+    next_in_sequence,
+    staff_user,
+    validated_save,
+)
 from npm_tracker.workflow import check_event_time, check_needs
 
 ADULT_AGE = 18
 
 
 def _actor(actor):
-    return actor if actor is not None and actor.is_authenticated else None
+    return staff_user(actor)
 
 
 def _age_on(born: date, day: date) -> int:

@@ -46,7 +46,7 @@ def _rule_on(rules, day):
 def periodic_visit_coverage(user, *, facilities=None) -> list[PeriodicVisitStatus]:
     """For every active facility the user may see: the last periodic visit that ended and when
     the next one is due (KZ: every 4 years, UIK 45(1)). Two queries whatever the number."""
-    from npm_tracker.calendar import add_duration
+    from npm_tracker.calendar import add_duration, working_calendar
 
     queryset = facilities if facilities is not None else Facility.objects.all()
     queryset = (
@@ -62,6 +62,7 @@ def periodic_visit_coverage(user, *, facilities=None) -> list[PeriodicVisitStatu
         )
     )
     rules = _rules_by_country()
+    calendars: dict = {}
     result = []
     for facility in queryset:
         start = facility.last_periodic or facility.registered_on or facility.created_at.date()
@@ -70,7 +71,12 @@ def periodic_visit_coverage(user, *, facilities=None) -> list[PeriodicVisitStatu
         if rule is not None:
             zone = facility.country.zone
             started = timezone.datetime.combine(start, timezone.datetime.min.time(), tzinfo=zone)
-            due_on = add_duration(started, rule.duration, rule.unit, facility.country.code, zone)
+            code = facility.country.code
+            if code not in calendars:
+                calendars[code] = working_calendar(code)
+            due_on = add_duration(
+                started, rule.duration, rule.unit, code, zone, calendar=calendars[code]
+            )
             due_on = timezone.localtime(due_on, zone).date()
         result.append(
             PeriodicVisitStatus(

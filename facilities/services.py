@@ -26,7 +26,7 @@ from facilities.models import (
     VisitTeamMember,
 )
 from npm_tracker.errors import DomainError, ErrorCode
-from npm_tracker.services import actor_fields, assign, lock, validated_save
+from npm_tracker.services import actor_fields, assign, lock, staff_user, validated_save
 from npm_tracker.workflow import check_event_time, check_needs
 
 
@@ -64,8 +64,8 @@ def _assign_npm_body(visit: Visit) -> None:
 def visit_save(*, actor, visit: Visit) -> Visit:
     """Create or update a visit from a prepared instance; sets the NPM body in force."""
     lock(visit)
-    if visit._state.adding and actor is not None and actor.is_authenticated:
-        visit.created_by = actor
+    if visit._state.adding:
+        visit.created_by = staff_user(actor)
     _assign_npm_body(visit)
     return validated_save(visit)
 
@@ -312,3 +312,18 @@ def recommendation_response_add(
             document_number=number,
         )
     return response
+
+
+@transaction.atomic
+def visit_obstacles_set(*, actor, visit: Visit, obstacles) -> None:
+    """Make the visit's recorded obstacles exactly ``obstacles`` (obstacle types)."""
+    wanted = {o.pk for o in obstacles}
+    current = {o.obstacle_type_id: o for o in visit.obstacles.all()}
+    for type_id, obstacle in current.items():
+        if type_id not in wanted:
+            obstacle.delete()
+    for obstacle_type in obstacles:
+        if obstacle_type.pk not in current:
+            visit_part_save(
+                actor=actor, part=VisitObstacle(visit=visit, obstacle_type=obstacle_type)
+            )

@@ -125,8 +125,19 @@ def is_working_day(day: date, country_code: str) -> bool:
     return _WorkingCalendar(country_code, day, day).is_working_day(day)
 
 
+def working_calendar(country_code: str) -> "_WorkingCalendar":
+    """A calendar of one country with every decree transfer read at once (one query), to serve
+    many computations, such as the due dates of a whole page of facilities."""
+    return _WorkingCalendar(country_code, date(1990, 1, 1), date(2100, 12, 31))
+
+
 def add_duration(
-    start: datetime, duration: int, unit: str, country_code: str, tz: ZoneInfo
+    start: datetime,
+    duration: int,
+    unit: str,
+    country_code: str,
+    tz: ZoneInfo,
+    calendar: "_WorkingCalendar | None" = None,
 ) -> datetime:
     """The moment a term of ``duration`` ``unit`` started at ``start`` runs out, in the time zone
     ``tz`` of the country.
@@ -161,7 +172,7 @@ def add_duration(
     local_day = start.astimezone(tz).date()
     if unit == WORKING_DAYS:
         # Generous bound of the span the count needs, so that it reads the transfers once.
-        calendar = _WorkingCalendar(
+        calendar = calendar or _WorkingCalendar(
             country_code, local_day, local_day + timedelta(days=2 * duration + 31)
         )
         return _end_of_day(calendar.nth_working_day_after(local_day, duration), tz)
@@ -173,7 +184,7 @@ def add_duration(
     else:
         due_day = local_day + relativedelta(years=duration)
     if MOVE_TO_NEXT_WORKING_DAY:
-        calendar = _WorkingCalendar(country_code, due_day, due_day + timedelta(days=31))
+        calendar = calendar or _WorkingCalendar(country_code, due_day, due_day + timedelta(days=31))
         due_day = calendar.next_working_day(due_day)
     return _end_of_day(due_day, tz)
 

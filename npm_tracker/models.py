@@ -282,3 +282,60 @@ audit.track(
 
 
 audit.track(DayTransfer)
+
+
+class ApiClient(models.Model):
+    """A partner system allowed to call the REST API with OAuth2 client credentials.
+
+    The scopes it holds bound what any of its tokens can carry; a prosecutor's office client holds
+    only ``prosecutor`` and sees the referrals addressed to that office.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.OneToOneField(
+        "oauth2_provider.Application",
+        verbose_name=_("OAuth2 application"),
+        on_delete=models.PROTECT,
+        related_name="api_client",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = models.ForeignKey(
+        "facilities.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    scopes = models.CharField(_("scopes"), max_length=200)
+    prosecutor_office = models.ForeignKey(
+        "cases.ProsecutorOffice",
+        verbose_name=_("prosecutor's office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_clients",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(prosecutor_office__isnull=True) | Q(scopes="prosecutor"),
+                name="npm_tracker_apiclient_prosecutor_scope_only",
+                violation_error_message=_("A prosecutor's office client holds only that scope."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_set(self) -> frozenset:
+        return frozenset(self.scopes.split())
+
+
+audit.track(ApiClient)

@@ -67,13 +67,21 @@ def next_in_sequence(scope: str) -> int:
         return cursor.fetchone()[0]
 
 
+def staff_user(actor):
+    """The actor when it is a logged-in staff user (for ``created_by`` and similar), else None."""
+    from django.contrib.auth.models import AbstractBaseUser
+
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+        return actor
+    return None
+
+
 def actor_fields(actor) -> dict:
     """Who did it, for an event row: a staff user, or the label of a system actor (an API
     client, a Celery task, a management command)."""
+    user = staff_user(actor)
+    if user is not None:
+        return {"actor": user, "actor_label": ""}
     if actor is None:
         return {"actor": None, "actor_label": ""}
-    if isinstance(actor, str):
-        return {"actor": None, "actor_label": actor}
-    if getattr(actor, "is_authenticated", False):
-        return {"actor": actor, "actor_label": ""}
-    return {"actor": None, "actor_label": str(actor)}
+    return {"actor": None, "actor_label": str(getattr(actor, "audit_label", actor))}

@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "pgtrigger",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
     "pghistory",
     "pghistory.admin",
     "npm_tracker",
@@ -192,6 +197,70 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NPM Tracker <noreply@localhost>")
+
+# REST API for partner systems (CONTRACT.md).
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read",
+        "write": "Write",
+        "confidential": "Confidential data",
+        "complaints": "Complaints",
+        "reports": "Reports",
+        "prosecutor": "Prosecutor's office",
+    },
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+    "OAUTH2_VALIDATOR_CLASS": "npm_tracker.api.oauth.ClientScopesValidator",
+    "ALLOWED_GRANT_TYPES": ["client_credentials"],
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "npm_tracker.api.auth.ClientCredentialsAuthentication",
+        "npm_tracker.api.auth.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["npm_tracker.api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "npm_tracker.api.pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.api.throttling.PerClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": f"{API_RATE_PER_MINUTE}/min"},
+    "EXCEPTION_HANDLER": "npm_tracker.api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NPM Tracker API",
+    "DESCRIPTION": "REST API v1 for partner systems of National Preventive Mechanisms.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_SCOPES": OAUTH2_PROVIDER["SCOPES"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "npm_tracker.api.schema.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "VisitStatusEnum": "facilities.choices.VisitStatus",
+        "RecommendationStatusEnum": "facilities.choices.RecommendationStatus",
+        "AllegationStatusEnum": "cases.choices.AllegationStatus",
+        "ReferralStatusEnum": "cases.choices.ReferralStatus",
+    },
+}
 
 # History tables can never be rewritten: triggers refuse UPDATE and DELETE on them.
 PGHISTORY_APPEND_ONLY = True

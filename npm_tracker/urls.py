@@ -1,13 +1,41 @@
-"""Root URLs: the staff admin at /admin/ (the API is mounted under /api/v1/ by its issue)."""
+"""Root URLs: the staff admin at /admin/, the partner API under /api/v1/, OAuth2 at /o/."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import views as oauth2_views
+from rest_framework.permissions import AllowAny
 
 from npm_tracker import views
+from npm_tracker.api.vocabularies import VocabularyView
+
+api_v1 = [
+    re_path(r"^vocabularies/(?P<name>[a-z-]+)/?$", VocabularyView.as_view(), name="vocabulary"),
+    path("", include("facilities.api.urls")),
+    # The schema and its documentation are public: partners read them before they have a client.
+    re_path(
+        r"^schema/?$",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="schema",
+    ),
+    re_path(
+        r"^docs/?$",
+        SpectacularSwaggerView.as_view(
+            url_name="schema", permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="docs",
+    ),
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),
 ]
+
+handler400 = "npm_tracker.api.errors.handler400"
+handler404 = "npm_tracker.api.errors.handler404"
+handler500 = "npm_tracker.api.errors.handler500"

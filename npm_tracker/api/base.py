@@ -1,0 +1,145 @@
+"""Base classes of the API: visibility, services for writes, ETag / If-Match, filters."""
+
+import hashlib
+
+import django_filters
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
+
+from npm_tracker.api.errors import PreconditionFailed
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of the record as read; a stale value answers 412.",
+)
+
+
+def etag_of(obj) -> str:
+    stamp = getattr(obj, "updated_at", None) or getattr(obj, "created_at", None)
+    raw = f"{obj.pk}:{stamp.isoformat() if stamp else ''}:{getattr(obj, 'status', '')}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A vocabulary item or country given and shown by its stable code, limited to what the
+    caller may see."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = self.model.objects.all()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A record given by id; ids outside the caller's scope do not exist."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model.objects.visible_to(request.user if request else None)
+
+
+class UpdatedSinceFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+
+class DomainViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reads through ``visible_to`` (out of scope answers 404), writes through services, an ETag
+    on every detail and ``If-Match`` checked under the row lock."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def base_queryset(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
+            return self.base_queryset().none()
+        return self.base_queryset().visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        response["ETag"] = etag_of(obj)
+        return response
+
+    def check_if_match(self, obj) -> None:
+        expected = self.request.headers.get("If-Match")
+        if expected and expected.strip() not in (etag_of(obj), "*"):
+            raise PreconditionFailed()
+
+    def locked_object(self):
+        """The record, row-locked for the rest of the transaction, after the If-Match check."""
+        obj = self.get_object()
+        locked = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+        self.check_if_match(locked)
+        return self.get_queryset().get(pk=obj.pk)
+
+    read_serializer_class = None
+
+    def detail_response(self, obj, status_code=200):
+        obj = self.get_queryset().get(pk=obj.pk)
+        serializer_class = self.read_serializer_class or self.get_serializer_class()
+        data = serializer_class(obj, context=self.get_serializer_context()).data
+        response = Response(data, status=status_code)
+        response["ETag"] = etag_of(obj)
+        return response
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            obj = self.locked_object()
+            serializer = self.get_serializer(obj, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            obj = self.perform_service_update(obj, serializer.validated_data)
+        return self.detail_response(obj)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            obj = self.perform_service_create(serializer.validated_data)
+        return self.detail_response(obj, status_code=201)
+
+    def perform_service_create(self, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def perform_service_update(self, obj, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, default=None)
