@@ -385,6 +385,12 @@ class Allegation(Evidence_, DomainModel):
     def local_received_at(self):
         return timezone.localtime(self.received_at, self.country.zone)
 
+    @property
+    def consent_map(self) -> dict:
+        """Which destinations the victim's consent covers now (prefetch ``consents``)."""
+        active = {c.destination for c in self.consents.all() if c.withdrawn_on is None}
+        return {code: code in active for code in choices.ConsentDestination.values}
+
     def clean(self):
         errors: dict = {}
         if self.visit_id and not self.facility_id:

@@ -339,3 +339,28 @@ class ApiClient(models.Model):
 
 
 audit.track(ApiClient)
+
+
+class IdempotencyKey(models.Model):
+    """A complaint submission remembered by its ``Idempotency-Key``: the same key and body
+    answer the first result again; a different body under the same key is refused."""
+
+    id = models.BigAutoField(primary_key=True)
+    caller = models.CharField(_("caller"), max_length=200)
+    key = models.CharField(_("key"), max_length=200)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(_("response body"), null=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("caller", "key"), name="npm_tracker_idempotencykey_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller}:{self.key}"

@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "RecommendationStatusEnum": "facilities.choices.RecommendationStatus",
         "AllegationStatusEnum": "cases.choices.AllegationStatus",
         "ReferralStatusEnum": "cases.choices.ReferralStatus",
+        "ReferralEventKindEnum": "cases.choices.ReferralEventKind",
+        "EvidenceKindEnum": "cases.choices.EvidenceKind",
     },
 }
 

@@ -13,6 +13,7 @@ from npm_tracker.api.vocabularies import VocabularyView
 api_v1 = [
     re_path(r"^vocabularies/(?P<name>[a-z-]+)/?$", VocabularyView.as_view(), name="vocabulary"),
     path("", include("facilities.api.urls")),
+    path("", include("cases.api.urls")),
     # The schema and its documentation are public: partners read them before they have a client.
     re_path(
         r"^schema/?$",

@@ -1,0 +1,189 @@
+"""Allegations, referrals, evidence and complaints as the contract names them.
+
+``victim`` and each perpetrator's ``name`` are written by any ``write`` client but returned
+only to callers holding ``confidential``: for the others the keys are absent, not empty.
+"""
+
+from rest_framework import serializers
+
+from cases.choices import ConsentDestination, ReferralEventKind, ReprisalRisk, Sex
+from cases.models import (
+    Allegation,
+    AllegationSource,
+    Evidence,
+    Incident,
+    Method,
+    PlaceOfIncident,
+    ProsecutorOffice,
+    Referral,
+    ReferralEvent,
+)
+from facilities.models import Agency, Country, Facility, Visit
+from npm_tracker.api.auth import scopes_of
+from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
+
+
+def holds_confidential(context) -> bool:
+    request = context.get("request")
+    return request is not None and "confidential" in scopes_of(request.user)
+
+
+class VictimSerializer(serializers.Serializer):
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    is_minor = serializers.BooleanField(required=False)
+    citizenship = serializers.RegexField(
+        r"^[A-Z]{2}$", required=False, allow_null=True, allow_blank=True
+    )
+
+
+class PerpetratorSerializer(serializers.Serializer):
+    agency = CodeField(Agency)
+    unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    rank = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class ConsentMapSerializer(serializers.Serializer):
+    prosecutor = serializers.BooleanField(required=False)
+    publication = serializers.BooleanField(required=False)
+    spt = serializers.BooleanField(required=False)
+    medical_examination = serializers.BooleanField(required=False)
+
+
+class AllegationSerializer(serializers.ModelSerializer):
+    incident = ScopedPrimaryKeyField(Incident, allow_null=True, required=False)
+    country = CodeField(Country)
+    source = CodeField(AllegationSource)
+    facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
+    visit = ScopedPrimaryKeyField(Visit, allow_null=True, required=False)
+    place_of_incident = CodeField(PlaceOfIncident)
+    methods = CodeField(Method, many=True, required=False)
+    reprisal_risk = serializers.ChoiceField(choices=ReprisalRisk.choices, required=False)
+    consent = ConsentMapSerializer(source="consent_map", required=False)
+    perpetrators = PerpetratorSerializer(many=True, required=False)
+    victim = VictimSerializer(required=False)
+
+    class Meta:
+        model = Allegation
+        fields = (
+            "id",
+            "reference",
+            "incident",
+            "country",
+            "source",
+            "received_at",
+            "facility",
+            "visit",
+            "place_of_incident",
+            "incident_date",
+            "methods",
+            "summary",
+            "urgent",
+            "reprisal_risk",
+            "status",
+            "consent",
+            "perpetrators",
+            "victim",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "reference", "urgent", "status", "created_at", "updated_at")
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if not holds_confidential(self.context):
+            data.pop("victim", None)
+            for perpetrator in data.get("perpetrators", []):
+                perpetrator.pop("name", None)
+        return data
+
+
+class AllegationTransitionSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, default=None)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ("id", "kind", "filename", "size", "sha256", "uploaded_at", "description", "file")
+        read_only_fields = ("id", "filename", "size", "sha256", "uploaded_at")
+        extra_kwargs = {"file": {"write_only": True}}
+
+
+class ReferralEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReferralEvent
+        fields = ("kind", "occurred_at", "external_number", "note")
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    allegation = ScopedPrimaryKeyField(Allegation)
+    prosecutor_office = CodeField(ProsecutorOffice)
+    identity_disclosed = serializers.SerializerMethodField()
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(read_only=True)
+    events = ReferralEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = (
+            "id",
+            "reference",
+            "allegation",
+            "prosecutor_office",
+            "status",
+            "identity_disclosed",
+            "external_number",
+            "due_at",
+            "overdue",
+            "events",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = (
+            "id",
+            "reference",
+            "status",
+            "external_number",
+            "created_at",
+            "updated_at",
+        )
+
+    def get_identity_disclosed(self, obj) -> bool:
+        return any(
+            c.destination == ConsentDestination.PROSECUTOR and c.withdrawn_on is None
+            for c in obj.allegation.consents.all()
+        )
+
+
+class ReferralEventInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReferralEventKind.choices)
+    occurred_at = serializers.DateTimeField(required=False, default=None)
+    external_number = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    article = serializers.CharField(required=False, allow_blank=True, default="")
+    sentence = serializers.CharField(required=False, allow_blank=True, default="")
+    addressee = serializers.CharField(required=False, allow_blank=True, default="")
+    new_term = serializers.DateField(required=False, allow_null=True, default=None)
+    document_number = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ComplaintSerializer(serializers.Serializer):
+    country = CodeField(Country)
+    source = CodeField(AllegationSource)
+    received_at = serializers.DateTimeField()
+    facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
+    text = serializers.CharField(max_length=20000)
+    complainant = VictimSerializer(required=False)
+
+
+class ComplaintResultSerializer(serializers.Serializer):
+    allegation = serializers.UUIDField()
+    reference = serializers.CharField()
