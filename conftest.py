@@ -17,6 +17,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_reference_data()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_broker_per_test_process(worker_id):
+    """Each test process gets a Redis database of its own as the Celery broker, so that a worker
+    started by one process never takes a task queued by another (whose database it cannot see).
+    """
+    from django.conf import settings
+
+    from npm_tracker.celery import app
+
+    number = 10 + (int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 9)
+    url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
+    settings.CELERY_BROKER_URL = url
+    app.conf.broker_url = url
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 @pytest.fixture
 def reference(db):
     """The reference data, present in the test database; reloaded after a transactional test

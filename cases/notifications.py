@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cases.models import Deadline, Notification
+from npm_tracker import webhooks
 
 SUBJECTS = ("referral__allegation", "allegation", "follow_up__allegation", "recommendation")
 
@@ -74,6 +75,14 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
             ).update(overdue_notified_at=now)
             if not claimed:
                 continue
+            deadline_row = Deadline.objects.only("referral_id", "country_id").get(pk=pk)
+            if deadline_row.referral_id:
+                webhooks.emit(
+                    "referral.overdue",
+                    country_id=deadline_row.country_id,
+                    object_type="referral",
+                    object_id=deadline_row.referral_id,
+                )
             deadline = Deadline.objects.select_related(
                 *SUBJECTS, "referral__allegation__assigned_officer"
             ).get(pk=pk)

@@ -28,6 +28,7 @@ from cases.models import (
     Victim,
     Witness,
 )
+from npm_tracker import webhooks
 from npm_tracker.errors import DomainError, ErrorCode
 from npm_tracker.services import (
     actor_fields,
@@ -135,6 +136,12 @@ def allegation_create(
     for row in witnesses:
         allegation_part_save(actor=actor, part=Witness(allegation=allegation, **row))
     allegation.refresh_from_db()
+    webhooks.emit(
+        "allegation.created",
+        country_id=allegation.country_id,
+        object_type="allegation",
+        object_id=allegation.pk,
+    )
     return allegation
 
 
@@ -492,6 +499,13 @@ def referral_transition(
     referral.outcome = _outcome(kind, note, article, sentence) if step.target else referral.outcome
     referral.save(update_fields=["status", "external_number", "outcome", "updated_at"])
     _referral_clocks(referral, kind, occurred_at, new_term)
+    if step.target and step.target != current:
+        webhooks.emit(
+            "referral.status_changed",
+            country_id=country.pk,
+            object_type="referral",
+            object_id=referral.pk,
+        )
     if kind == "sent":
         deadlines.clocks_meet(
             clocks=["urgent_escalation"], met_at=occurred_at, met_by="sent", allegation=allegation

@@ -364,3 +364,55 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller}:{self.key}"
+
+
+class Webhook(models.Model):
+    """A partner's subscription to events, delivered as signed POSTs carrying ids only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.CharField(_("owner"), max_length=200, help_text=_("The API client or user."))
+    country = models.ForeignKey(
+        "facilities.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    country_field = "country"
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=("country", "is_active"), name="npm_tracker_webhook_live")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event to one webhook: the delivery log."""
+
+    id = models.BigAutoField(primary_key=True)
+    webhook = models.ForeignKey(
+        Webhook, verbose_name=_("webhook"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    event_id = models.UUIDField(_("event id"))
+    event = models.CharField(_("event"), max_length=64)
+    attempt = models.PositiveSmallIntegerField(_("attempt"))
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    created_at = models.DateTimeField(_("attempted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("webhook", "-created_at"), name="npm_tracker_delivery_log")]
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.attempt}"

@@ -6,14 +6,22 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth2_views
 from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
 
 from npm_tracker import views
 from npm_tracker.api.vocabularies import VocabularyView
+from npm_tracker.api.webhooks import WebhookViewSet
+
+webhook_router = DefaultRouter()
+webhook_router.trailing_slash = "/?"
+webhook_router.include_root_view = False
+webhook_router.register("webhooks", WebhookViewSet, basename="webhook")
 
 api_v1 = [
     re_path(r"^vocabularies/(?P<name>[a-z-]+)/?$", VocabularyView.as_view(), name="vocabulary"),
     path("", include("facilities.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include(webhook_router.urls)),
     # The schema and its documentation are public: partners read them before they have a client.
     re_path(
         r"^schema/?$",

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from django.conf import settings
 from django.core import mail
 from django.db import connection, connections
 from django.utils import timezone
@@ -113,10 +112,12 @@ def _celery(args, env):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(reference, tmp_path):
+def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(
+    reference, tmp_path, celery_broker_per_test_process
+):
     officer = officer_with_mail()
     referral = overdue_referral(officer)
-    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/9"
+    broker = celery_broker_per_test_process
     redis.Redis.from_url(broker).flushdb()
     db = connection.settings_dict
     env = {

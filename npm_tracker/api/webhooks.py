@@ -1,0 +1,102 @@
+"""``/api/v1/webhooks/``: a caller registers, lists and deletes its own webhooks and reads
+their delivery log. The signing secret is shown once, at registration."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from npm_tracker.api.auth import ClientPrincipal
+from npm_tracker.models import Webhook, WebhookDelivery
+from npm_tracker.webhooks import EVENTS, new_secret
+
+
+def owner_of(user) -> str:
+    return user.audit_label if isinstance(user, ClientPrincipal) else f"user:{user.pk}"
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+
+    class Meta:
+        model = Webhook
+        fields = ("id", "url", "events", "created_at")
+        read_only_fields = ("id", "created_at")
+
+    def validate_url(self, value):
+        if not value.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("Use an http or https URL.")
+        return value
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True)
+
+    class Meta(WebhookSerializer.Meta):
+        fields = (*WebhookSerializer.Meta.fields, "secret")
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = (
+            "event_id",
+            "event",
+            "attempt",
+            "response_status",
+            "error",
+            "succeeded",
+            "created_at",
+        )
+
+
+class WebhookViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = WebhookSerializer
+    queryset = Webhook.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Webhook.objects.none()
+        user = self.request.user
+        return Webhook.objects.filter(owner=owner_of(user), is_active=True).visible_to(user)
+
+    @extend_schema(responses={201: WebhookCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        country = (
+            user.api_client.country
+            if isinstance(user, ClientPrincipal)
+            else user.staff_profile.countries.order_by("code").first()
+        )
+        with transaction.atomic():
+            hook = Webhook(
+                owner=owner_of(user),
+                country=country,
+                url=serializer.validated_data["url"],
+                events=sorted(set(serializer.validated_data["events"])),
+                secret=new_secret(),
+            )
+            hook.full_clean()
+            hook.save()
+        return Response(WebhookCreatedSerializer(hook).data, status=201)
+
+    def perform_destroy(self, instance):
+        # The delivery log stays: the webhook is switched off, not erased.
+        instance.is_active = False
+        instance.save(update_fields=["is_active"])
+
+    @extend_schema(responses=DeliverySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def deliveries(self, request, pk=None):
+        hook = self.get_object()
+        log = WebhookDelivery.objects.filter(webhook=hook).order_by("created_at", "id")[:500]
+        return Response(DeliverySerializer(log, many=True).data)
