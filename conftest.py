@@ -26,7 +26,8 @@ def celery_broker_per_test_process(worker_id):
 
     from npm_tracker.celery import app
 
-    number = 10 + (int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 9)
+    # Redis has databases 0-15: test processes use 8, 9, ... and a run without xdist 15.
+    number = 8 + int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 15
     url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
     settings.CELERY_BROKER_URL = url
     app.conf.broker_url = url
