@@ -36,7 +36,7 @@ from cases.models import (
     ReferralEvent,
 )
 from npm_tracker.api.auth import ClientPrincipal
-from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter
+from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
 from npm_tracker.errors import DomainError
 from npm_tracker.models import IdempotencyKey
 
@@ -56,8 +56,8 @@ def _consents_from(actor, allegation, consent_map, day):
 class AllegationFilter(UpdatedSinceFilter):
     country = django_filters.CharFilter(field_name="country__code")
     source = django_filters.CharFilter(field_name="source__code")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lte")
+    received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lte")
 
     class Meta:
         model = Allegation

@@ -204,3 +204,13 @@ def test_vocabularies_by_country_date_and_language(reference):
     assert "registered" in {e["code"] for e in events}
     assert_problem(client.get("/api/v1/vocabularies/nonsense/"), 404)
     assert_problem(client.get("/api/v1/vocabularies/regions/?on=yesterday"), 400)
+
+
+def test_date_time_filters_with_extreme_offsets_answer_without_a_server_error(reference):
+    make_facility()
+    client = api_as()
+    response = client.get("/api/v1/facilities/", {"updated_since": "8685-05-02T12:19:58.8-20:47"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    old = client.get("/api/v1/allegations/", {"received_after": "2000-01-01T00:00:00-23:59"})
+    assert old.status_code == 200

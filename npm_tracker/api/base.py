@@ -1,6 +1,7 @@
 """Base classes of the API: visibility, services for writes, ETag / If-Match, filters."""
 
 import hashlib
+from datetime import UTC
 
 import django_filters
 from django.db import transaction
@@ -59,8 +60,18 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(request.user if request else None)
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time filter that hands PostgreSQL a UTC value: Python accepts offsets
+    PostgreSQL refuses (beyond ±15:59), which must be a 400, never a server error."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class UpdatedSinceFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class DomainViewSet(
