@@ -214,3 +214,21 @@ def test_date_time_filters_with_extreme_offsets_answer_without_a_server_error(re
     assert response.json()["results"] == []
     old = client.get("/api/v1/allegations/", {"received_after": "2000-01-01T00:00:00-23:59"})
     assert old.status_code == 200
+
+
+def test_values_postgresql_cannot_hold_are_a_bad_request(reference):
+    client = api_as()
+    response = client.post(
+        "/api/v1/facilities/",
+        {
+            "name": "x",
+            "country": "KZ",
+            "region": "kz_karaganda",
+            "facility_type": "ivs",
+            "agency": "kz_mvd",
+            "capacity": 10**12,
+        },
+        format="json",
+    )
+    assert_problem(response, 400)
+    assert not Facility.objects.exists()

@@ -7,6 +7,7 @@ bodies, server errors).
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -106,6 +107,10 @@ def problem_exception_handler(exc, context):
         request.accepted_media_type = PROBLEM
     if isinstance(exc, DjangoValidationError):
         return _django_validation(exc)
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot hold (out-of-range date or offset, number too large): the
+        # input was bad, the transaction is rolled back, nothing was written.
+        return problem(400, code="invalid", detail=str(_("A value is out of the allowed range.")))
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return problem(404)
     if isinstance(exc, PermissionDenied):
