@@ -30,18 +30,28 @@ def test_cache_is_the_real_redis():
     assert caches["default"].__class__.__name__ == "RedisCache"
 
 
-def test_a_real_celery_worker_runs_tasks_from_redis():
-    # start_worker pings the worker through the Redis broker and fails if it does not answer.
-    from celery.contrib.testing import tasks  # noqa: F401 - registers celery.ping
+@app.task(name="npm_tracker.tests.touch")
+def touch(key: str) -> None:
+    """Leave a mark in Redis, so the test sees that a worker ran the task."""
+    import redis
 
-    # Results are normally ignored (tasks write to our own models); the ping needs one back.
-    saved = (app.conf.result_backend, app.conf.task_ignore_result)
-    app.conf.update(result_backend=settings.REDIS_URL, task_ignore_result=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
-            assert app.control.ping(timeout=5)
-    finally:
-        app.conf.update(result_backend=saved[0], task_ignore_result=saved[1])
+    redis.Redis.from_url(settings.REDIS_URL).set(key, "done", ex=60)
+
+
+def test_a_real_celery_worker_runs_tasks_from_redis():
+    import time
+    import uuid
+
+    import redis
+
+    marks = redis.Redis.from_url(settings.REDIS_URL)
+    key = f"npm-tracker-test:{uuid.uuid4()}"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        touch.delay(key)  # through the Redis broker to the worker thread
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and marks.get(key) is None:
+            time.sleep(0.1)
+    assert marks.get(key) == b"done"
 
 
 @pytest.mark.parametrize(
