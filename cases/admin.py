@@ -392,10 +392,12 @@ class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
         return render_to_string("cases/deadlines.html", {"deadlines": obj.deadlines.all()})
 
     def get_readonly_fields(self, request, obj=None):
-        # Once created, a referral stays with its allegation.
-        if obj is not None:
-            return (*self.readonly_fields, "allegation")
-        return self.readonly_fields
+        # Once created, a referral stays with its allegation; once sent, with its office.
+        if obj is None:
+            return self.readonly_fields
+        if obj.status != "draft":
+            return (*self.readonly_fields, "allegation", "prosecutor_office")
+        return (*self.readonly_fields, "allegation")
 
     def persist(self, request, obj):
         return services.referral_save(actor=request.user, referral=obj)

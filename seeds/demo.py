@@ -615,6 +615,8 @@ class LifecycleWalker:
                 return
             inputs = dict(STEP_INPUTS)
             inputs["external_number"] += f"{rng.randint(100, 999)}"
+            if kind not in ("refused", "forwarded", "terminated"):
+                inputs["note"] = ""  # only the steps that need grounds carry them
             inputs["new_term"] = (at + timedelta(days=rng.randint(30, 60))).date()
             case_services.referral_transition(
                 actor=self.user, referral=referral, kind=kind, occurred_at=at, **inputs
