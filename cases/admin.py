@@ -8,7 +8,6 @@ through their transition service).
 from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import choices, services
@@ -42,6 +41,7 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
+from npm_tracker.workflow import local_day
 
 for model in (Method, AllegationSource, PlaceOfIncident):
     admin.site.register(model, VocabularyAdmin)
@@ -182,10 +182,6 @@ class ReferralInline(EvidenceAdminMixin, ScopedTabularInline):
         return services.referral_save(actor=request.user, referral=obj)
 
 
-def _local_day(moment, country):
-    return timezone.localtime(moment, country.zone).date()
-
-
 @admin.register(Allegation)
 class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
     lifecycle = ALLEGATION
@@ -193,7 +189,7 @@ class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
     reasons = tuple(choices.ClosedReason.choices)
 
     def transition_context(self, obj):
-        return obj.country.code, _local_day(obj.received_at, obj.country)
+        return obj.country.code, local_day(obj.received_at, obj.country)
 
     def perform_transition(self, request, obj, step, data):
         services.allegation_transition(
@@ -342,7 +338,7 @@ class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
 
     def transition_context(self, obj):
         country = obj.allegation.country
-        return country.code, _local_day(obj.created_at, country)
+        return country.code, local_day(obj.created_at, country)
 
     def perform_transition(self, request, obj, step, data):
         services.referral_transition(
@@ -462,7 +458,7 @@ class ReprisalFollowUpAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmi
 
     def transition_context(self, obj):
         country = obj.allegation.country
-        return country.code, _local_day(obj.created_at, country)
+        return country.code, local_day(obj.created_at, country)
 
     def transition_extra_fields(self, request, obj, step):
         return {

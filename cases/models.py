@@ -26,6 +26,7 @@ from facilities.models import Agency, Country, Facility, Region, Visit
 from npm_tracker import audit
 from npm_tracker.errors import NotDeletable
 from npm_tracker.models import (
+    APPEND_ONLY,
     ClockedMixin,
     DomainModel,
     LifecycleEvent,
@@ -819,9 +820,7 @@ class ReferralEvent(Evidence_, LifecycleEvent):
         indexes = [
             models.Index(fields=("referral", "occurred_at"), name="cases_refevent_timeline"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
-        ]
+        triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
@@ -845,9 +844,7 @@ class AllegationEvent(Evidence_, LifecycleEvent):
         indexes = [
             models.Index(fields=("allegation", "occurred_at"), name="cases_allegevent_timeline"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
-        ]
+        triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.occurred_at:%Y-%m-%d}"

@@ -75,17 +75,16 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
             ).update(overdue_notified_at=now)
             if not claimed:
                 continue
-            deadline_row = Deadline.objects.only("referral_id", "country_id").get(pk=pk)
-            if deadline_row.referral_id:
-                webhooks.emit(
-                    "referral.overdue",
-                    country_id=deadline_row.country_id,
-                    object_type="referral",
-                    object_id=deadline_row.referral_id,
-                )
             deadline = Deadline.objects.select_related(
                 *SUBJECTS, "referral__allegation__assigned_officer"
             ).get(pk=pk)
+            if deadline.referral_id:
+                webhooks.emit(
+                    "referral.overdue",
+                    country_id=deadline.country_id,
+                    object_type="referral",
+                    object_id=deadline.referral_id,
+                )
             officer = responsible_officer(deadline)
             if officer is None or not officer.email or not officer.is_active:
                 continue

@@ -38,7 +38,12 @@ from npm_tracker.services import (
     staff_user,
     validated_save,
 )
-from npm_tracker.workflow import check_event_time, check_needs
+from npm_tracker.workflow import (
+    check_event_time,
+    check_expected_status,
+    check_needs,
+    local_day,
+)
 
 ADULT_AGE = 18
 
@@ -335,18 +340,6 @@ def victim_ensure(*, actor, allegation: Allegation) -> Victim:
 # --- lifecycles ---------------------------------------------------------------------------------
 
 
-def _local_day(moment, country):
-    return timezone.localtime(moment, country.zone).date()
-
-
-def _check_expected(current: str, expected: str | None) -> None:
-    if expected and current != expected:
-        raise DomainError(
-            _("Someone else has just changed this record; reload it and try again."),
-            code=ErrorCode.CONCURRENT_UPDATE,
-        )
-
-
 @transaction.atomic
 def allegation_transition(
     *,
@@ -371,11 +364,11 @@ def allegation_transition(
         .select_related("country")
         .get(pk=allegation.pk)
     )
-    _check_expected(allegation.status, expected_status)
+    check_expected_status(allegation.status, expected_status)
     country = allegation.country
     current = allegation.status
     step = ALLEGATION.step(
-        country.code, _local_day(allegation.received_at, country), current, to, automatic=automatic
+        country.code, local_day(allegation.received_at, country), current, to, automatic=automatic
     )
     check_needs(step, {"reason": reason, "note": note})
     if reason and reason not in choices.ClosedReason.values:
@@ -445,11 +438,11 @@ def referral_transition(
         .select_related("allegation__country")
         .get(pk=referral.pk)
     )
-    _check_expected(referral.status, expected_status)
+    check_expected_status(referral.status, expected_status)
     allegation = referral.allegation
     country = allegation.country
     current = referral.status
-    step = REFERRAL.step(country.code, _local_day(referral.created_at, country), current, kind)
+    step = REFERRAL.step(country.code, local_day(referral.created_at, country), current, kind)
     check_needs(
         step,
         {
@@ -464,7 +457,7 @@ def referral_transition(
     occurred_at = occurred_at or timezone.now()
     previous = referral.events.order_by("-occurred_at").values_list("occurred_at", flat=True)
     check_event_time(occurred_at, previous=previous.first(), floor=allegation.received_at)
-    if kind == "investigation_extended" and new_term <= _local_day(occurred_at, country):
+    if kind == "investigation_extended" and new_term <= local_day(occurred_at, country):
         raise DomainError(
             _("The new term must end after the day of the extension."),
             code=ErrorCode.INVALID,

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
@@ -44,6 +43,7 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
+from npm_tracker.workflow import local_day
 
 NAME_FIELDS = ("name_en", "name_ru", "name_kk", "name_ky")
 
@@ -311,7 +311,7 @@ class RecommendationAdmin(TransitionAdminMixin, ScopedAdmin):
     inlines = (ResponseInline,)
 
     def transition_context(self, obj):
-        return obj.country.code, timezone.localtime(obj.created_at, obj.country.zone).date()
+        return obj.country.code, local_day(obj.created_at, obj.country)
 
     def transition_extra_fields(self, request, obj, step):
         if step.name in ("implemented", "partially_implemented", "not_implemented"):

@@ -4,7 +4,6 @@ recommendations (DOMAIN.md sections 1-4)."""
 import uuid
 from zoneinfo import ZoneInfo
 
-import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities import choices
 from npm_tracker import audit
 from npm_tracker.models import (
+    APPEND_ONLY,
     ClockedMixin,
     DomainModel,
     LifecycleEvent,
@@ -638,9 +638,7 @@ class VisitEvent(LifecycleEvent):
         verbose_name = _("visit event")
         verbose_name_plural = _("visit events")
         indexes = [models.Index(fields=("visit", "occurred_at"), name="facilities_visitevent_tl")]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
-        ]
+        triggers = [APPEND_ONLY]
 
 
 class RecommendationEvent(LifecycleEvent):
@@ -669,9 +667,7 @@ class RecommendationEvent(LifecycleEvent):
         indexes = [
             models.Index(fields=("recommendation", "occurred_at"), name="facilities_recevent_tl")
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
-        ]
+        triggers = [APPEND_ONLY]
 
 
 class ResponseAssessment(models.TextChoices):

@@ -27,7 +27,7 @@ from facilities.models import (
 )
 from npm_tracker.errors import DomainError, ErrorCode
 from npm_tracker.services import actor_fields, assign, lock, staff_user, validated_save
-from npm_tracker.workflow import check_event_time, check_needs
+from npm_tracker.workflow import check_event_time, check_expected_status, check_needs, local_day
 
 
 @transaction.atomic
@@ -142,14 +142,6 @@ def recommendation_update(*, actor, recommendation: Recommendation, **fields) ->
 # --- lifecycles ---------------------------------------------------------------------------------
 
 
-def _expected(current, expected):
-    if expected and current != expected:
-        raise DomainError(
-            _("Someone else has just changed this record; reload it and try again."),
-            code=ErrorCode.CONCURRENT_UPDATE,
-        )
-
-
 @transaction.atomic
 def visit_transition(
     *,
@@ -168,7 +160,7 @@ def visit_transition(
         .select_related("facility__country")
         .get(pk=visit.pk)
     )
-    _expected(visit.status, expected_status)
+    check_expected_status(visit.status, expected_status)
     country = visit.facility.country
     step = VISIT.step(country.code, visit.started_on, visit.status, to)
     check_needs(step, {"note": note})
@@ -217,10 +209,9 @@ def recommendation_transition(
         .select_related("country")
         .get(pk=recommendation.pk)
     )
-    _expected(rec.status, expected_status)
+    check_expected_status(rec.status, expected_status)
     country = rec.country
-    opened_on = timezone.localtime(rec.created_at, country.zone).date()
-    step = RECOMMENDATION.step(country.code, opened_on, rec.status, to)
+    step = RECOMMENDATION.step(country.code, local_day(rec.created_at, country), rec.status, to)
     check_needs(step, {"note": note})
     occurred_at = occurred_at or timezone.now()
     previous = rec.events.order_by("-occurred_at").values_list("occurred_at", flat=True)

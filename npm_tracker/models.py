@@ -3,6 +3,7 @@
 import uuid
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -211,6 +212,10 @@ class DayTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country.code} {self.day.isoformat()}: {self.get_kind_display()}"
+
+
+# Event rows are never rewritten nor removed, whatever writes them.
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Delete | pgtrigger.Update)
 
 
 class LifecycleEvent(models.Model):

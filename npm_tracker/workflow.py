@@ -107,6 +107,20 @@ class Lifecycle:
         )
 
 
+def check_expected_status(current: str, expected: str | None) -> None:
+    """Refuse a step taken from a page (or an API read) that showed another status."""
+    if expected and current != expected:
+        raise DomainError(
+            _("Someone else has just changed this record; reload it and try again."),
+            code=ErrorCode.CONCURRENT_UPDATE,
+        )
+
+
+def local_day(moment, country) -> date:
+    """The calendar day of ``moment`` in the country's time zone."""
+    return timezone.localtime(moment, country.zone).date()
+
+
 def check_needs(step: Step, values: dict) -> None:
     """Refuse a step whose required inputs are missing, with the code of the first one."""
     for need in step.needs:

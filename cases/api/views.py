@@ -35,7 +35,7 @@ from cases.models import (
     Referral,
     ReferralEvent,
 )
-from npm_tracker.api.auth import ClientPrincipal
+from npm_tracker.api.auth import ClientPrincipal, caller_label
 from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
 from npm_tracker.errors import DomainError
 from npm_tracker.models import IdempotencyKey
@@ -261,7 +261,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             raise DomainError("Send an Idempotency-Key header.", code="idempotency_key_required")
         if len(key) > 200:
             raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-        caller = getattr(request.user, "audit_label", None) or f"user:{request.user.pk}"
+        caller = caller_label(request.user)
         body_hash = hashlib.sha256(
             json.dumps(request.data, sort_keys=True, default=str).encode()
         ).hexdigest()

@@ -48,6 +48,11 @@ class ClientPrincipal:
         return False
 
 
+def caller_label(user) -> str:
+    """Who is calling, as keys and logs name it: ``api-client:<id>`` or ``user:<pk>``."""
+    return user.audit_label if isinstance(user, ClientPrincipal) else f"user:{user.pk}"
+
+
 def scopes_of(user) -> frozenset:
     """The scopes a caller holds on this request."""
     if isinstance(user, ClientPrincipal):

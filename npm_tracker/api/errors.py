@@ -60,7 +60,7 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-def problem(status_code: int, *, code=None, detail="", errors=None, headers=None) -> Response:
+def problem_body(status_code: int, *, code=None, detail="", errors=None) -> dict:
     body = {
         "type": f"urn:npm-tracker:problem:{code or DEFAULT_CODES.get(status_code, 'error')}",
         "title": str(TITLES.get(status_code, "")),
@@ -70,6 +70,11 @@ def problem(status_code: int, *, code=None, detail="", errors=None, headers=None
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(status_code: int, *, code=None, detail="", errors=None, headers=None) -> Response:
+    body = problem_body(status_code, code=code, detail=detail, errors=errors)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM)
 
 
@@ -143,13 +148,7 @@ def _api_path(request) -> bool:
 
 
 def _json_problem(status_code, code=None, detail=""):
-    body = {
-        "type": f"urn:npm-tracker:problem:{code or DEFAULT_CODES[status_code]}",
-        "title": str(TITLES[status_code]),
-        "status": status_code,
-        "detail": str(detail or TITLES[status_code]),
-        "code": code or DEFAULT_CODES[status_code],
-    }
+    body = problem_body(status_code, code=code, detail=detail)
     return JsonResponse(body, status=status_code, content_type=PROBLEM)
 
 

@@ -7,13 +7,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from npm_tracker.api.auth import ClientPrincipal
+from npm_tracker.api.auth import ClientPrincipal, caller_label
 from npm_tracker.models import Webhook, WebhookDelivery
 from npm_tracker.webhooks import EVENTS, new_secret
-
-
-def owner_of(user) -> str:
-    return user.audit_label if isinstance(user, ClientPrincipal) else f"user:{user.pk}"
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -65,7 +61,7 @@ class WebhookViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Webhook.objects.none()
         user = self.request.user
-        return Webhook.objects.filter(owner=owner_of(user), is_active=True).visible_to(user)
+        return Webhook.objects.filter(owner=caller_label(user), is_active=True).visible_to(user)
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
     def create(self, request, *args, **kwargs):
@@ -79,7 +75,7 @@ class WebhookViewSet(
         )
         with transaction.atomic():
             hook = Webhook(
-                owner=owner_of(user),
+                owner=caller_label(user),
                 country=country,
                 url=serializer.validated_data["url"],
                 events=sorted(set(serializer.validated_data["events"])),
