@@ -56,7 +56,7 @@ def make_staff(username, *country_codes, superuser=False):
     )
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=("facilities", "cases", "npm_tracker")
+            content_type__app_label__in=("facilities", "cases", "npm_tracker", "reports")
         )
     )
     profile = StaffProfile.objects.create(user=user)

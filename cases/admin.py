@@ -335,6 +335,10 @@ class ReferralEventInline(ScopedTabularInline):
 class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
     lifecycle = REFERRAL
     step_labels = dict(choices.ReferralEventKind.choices)
+    report_kind = "referral_letter"
+
+    def report_country(self, obj):
+        return obj.allegation.country
 
     def transition_context(self, obj):
         country = obj.allegation.country

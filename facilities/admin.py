@@ -231,6 +231,10 @@ class VisitAllegationInline(EvidenceAdminMixin, ScopedStackedInline):
 class VisitAdmin(TransitionAdminMixin, ScopedAdmin):
     lifecycle = VISIT
     step_labels = dict(VisitStatus.choices)
+    report_kind = "visit"
+
+    def report_country(self, obj):
+        return obj.facility.country
 
     def transition_context(self, obj):
         return obj.facility.country.code, obj.started_on

@@ -5,6 +5,8 @@ staff user sees (lists, forms, choices, autocomplete) is always ``visible_to(use
 save goes through the service of its model.
 """
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import (
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from npm_tracker.models import DayTransfer, StaffProfile
@@ -232,6 +234,24 @@ class TransitionAdminMixin:
     def transition_extra_fields(self, request, obj, step):
         return {}
 
+    report_kind = None  # a report made of one record ("visit", "referral_letter"), if any
+
+    def report_request_url(self, obj) -> str:
+        """The admin form asking for this record's report, filled in."""
+        field = "visit" if self.report_kind == "visit" else "referral"
+        query = urlencode(
+            {
+                "kind": self.report_kind,
+                field: obj.pk,
+                "country": self.report_country(obj).pk,
+                "language": translation.get_language(),
+            }
+        )
+        return reverse("admin:reports_reportrun_add") + "?" + query
+
+    def report_country(self, obj):  # pragma: no cover - overridden where report_kind is set
+        raise NotImplementedError
+
     def allowed_steps(self, obj):
         country, opened_on = self.transition_context(obj)
         return self.lifecycle.allowed(country, opened_on, obj.status)
@@ -260,6 +280,8 @@ class TransitionAdminMixin:
             extra_context["transition_url"] = (
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_transition"
             )
+        if obj is not None and self.report_kind:
+            extra_context["report_url"] = self.report_request_url(obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, step):

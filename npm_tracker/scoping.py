@@ -47,3 +47,18 @@ class ScopedQuerySet(models.QuerySet):
         if getattr(self.model, "shared_when_country_is_null", False):
             condition |= Q(**{f"{country_field}__isnull": True})
         return self.filter(condition)
+
+
+class CountryReader:
+    """A system reader limited to some countries (a report being rendered, a scheduled task):
+    the selectors written for users see exactly those countries through ``visible_to``."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_superuser = False
+    is_staff = False
+    pk = None
+
+    def __init__(self, *country_ids):
+        self._npm_country_ids = frozenset(country_ids)

@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.notify_overdue",
         "schedule": env.float("OVERDUE_SCAN_SECONDS", default=15 * 60),
     },
+    "dispatch-report-schedules": {
+        "task": "reports.dispatch_schedules",
+        "schedule": env.float("REPORT_DISPATCH_SECONDS", default=60 * 60),
+    },
     "send-daily-digests": {
         "task": "cases.send_digests",
         # 07:00 in Almaty and Bishkek time is 02:00 and 01:00 UTC: 01:30 UTC serves both.
@@ -196,6 +200,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Links in e-mails point here (the address staff open the admin at).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+REPORT_TIME_LIMIT_SECONDS = env.int("REPORT_TIME_LIMIT_SECONDS", default=5 * 60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NPM Tracker <noreply@localhost>")
 
 # REST API for partner systems (CONTRACT.md).
@@ -263,6 +270,9 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "cases.choices.ReferralStatus",
         "ReferralEventKindEnum": "cases.choices.ReferralEventKind",
         "EvidenceKindEnum": "cases.choices.EvidenceKind",
+        "ReportKindEnum": "reports.choices.ReportKind",
+        "ReportStatusEnum": "reports.choices.RunStatus",
+        "ReportVersionEnum": "reports.choices.ReportVersion",
     },
 }
 
@@ -280,7 +290,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per trigger installed on every migrate is noise.
-    "loggers": {"pgtrigger": {"level": "WARNING"}},
+    "loggers": {
+        "pgtrigger": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Demo data and reference numbers are built deterministically; the demo login is printed by

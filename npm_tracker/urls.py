@@ -21,6 +21,7 @@ api_v1 = [
     re_path(r"^vocabularies/(?P<name>[a-z-]+)/?$", VocabularyView.as_view(), name="vocabulary"),
     path("", include("facilities.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("reports.api.urls")),
     path("", include(webhook_router.urls)),
     # The schema and its documentation are public: partners read them before they have a client.
     re_path(

@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 # --- OS packages --------------------------------------------------------------------------------
-OS_PACKAGES=(postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+OS_PACKAGES=(postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils)
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 missing=()
 for p in "${OS_PACKAGES[@]}"; do have_pkg "$p" || missing+=("$p"); done

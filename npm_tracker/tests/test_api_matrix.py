@@ -21,6 +21,7 @@ from facilities.tests.factories import make_facility, make_visit
 from npm_tracker.models import Webhook
 from npm_tracker.tests.api_helpers import new_client, token_for
 from npm_tracker.webhooks import new_secret
+from reports.models import ReportRun
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ROLES = (
@@ -35,12 +36,12 @@ ROLES = (
 )
 CREDENTIALS = {
     "read": ("KZ", "read", None),
-    "write": ("KZ", "read write", None),
-    "confidential": ("KZ", "read write confidential", None),
+    "write": ("KZ", "read write reports", None),
+    "confidential": ("KZ", "read write confidential reports", None),
     "complaints": ("KZ", "complaints", None),
     "prosecutor": ("KZ", "read", "kz_po_karaganda"),
     "prosecutor_other": ("KZ", "read", "kz_po_city_astana"),
-    "other_country": ("KG", "read write confidential", None),
+    "other_country": ("KG", "read write confidential reports", None),
 }
 
 # Shorthands for a row: what each caller gets.
@@ -96,6 +97,8 @@ OWN_WEBHOOK = {
     "prosecutor_other": 403,
     "other_country": 404,
 }
+# Reports need the ``reports`` scope (held here by the write, confidential and KG callers).
+REPORTS_READ = {**R_LIST, "read": 403}
 
 MATRIX = {
     ("get", "/api/v1/vocabularies/{name}/"): R_LIST,
@@ -155,6 +158,11 @@ MATRIX = {
         "other_country": 404,
     },
     ("get", "/api/v1/webhooks/{id}/deliveries/"): OWN_WEBHOOK,
+    ("get", "/api/v1/reports/"): REPORTS_READ,
+    ("post", "/api/v1/reports/"): {**W_CREATE, "write": 202, "confidential": 202},
+    ("get", "/api/v1/reports/{id}/"): {**REPORTS_READ, "other_country": 404},
+    ("get", "/api/v1/reports/{id}/file/"): {**REPORTS_READ, "other_country": 404},
+    ("get", "/api/v1/statistics/"): {**R_LIST, "other_country": 400},
 }
 
 
@@ -203,6 +211,15 @@ def world(reference, settings, tmp_path):
         secret=new_secret(),
     )
     fresh = make_allegation(received_at=received, facility=facility)
+    report = ReportRun.objects.create(
+        kind="periodic_statistics",
+        country=facility.country,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 31),
+        language="en",
+        status="done",
+    )
+    report.file.save("r.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
     ids = {
         "fresh-allegation": fresh.pk,
         "facilities": facility.pk,
@@ -212,6 +229,7 @@ def world(reference, settings, tmp_path):
         "referrals": referral.pk,
         "evidence": evidence.pk,
         "webhooks": webhook.pk,
+        "reports": report.pk,
     }
     return {
         "clients": clients,
@@ -278,6 +296,14 @@ def bodies(world):
             "text": "x",
         },
         "/api/v1/webhooks/": {"url": "https://p.example/h", "events": ["allegation.created"]},
+        "/api/v1/reports/": {
+            "kind": "periodic_statistics",
+            "country": "KZ",
+            "period_start": "2026-01-01",
+            "period_end": "2026-03-31",
+            "language": "en",
+            "version": "public",
+        },
     }
 
 
@@ -315,6 +341,8 @@ def test_every_route_answers_every_caller_exactly(world):
         url = template.replace("{id}", str(world["ids"].get(resource, ""))).replace(
             "{name}", "areas"
         )
+        if template == "/api/v1/statistics/":
+            url += "?country=KZ&period_start=2026-01-01&period_end=2026-03-31"
         for role in ROLES:
             client = world["clients"][role]
             kwargs = {"format": "json"}

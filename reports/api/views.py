@@ -1,0 +1,160 @@
+"""``/api/v1/reports/`` and ``/api/v1/statistics/`` (CONTRACT.md)."""
+
+from django.db import transaction
+from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Referral
+from facilities.models import Visit
+from npm_tracker.api.auth import scopes_of
+from npm_tracker.api.base import etag_of
+from reports import selectors, services
+from reports.api.serializers import (
+    ReportRequestSerializer,
+    ReportRunSerializer,
+    StatisticsQuerySerializer,
+    StatisticsSerializer,
+)
+from reports.choices import ReportKind, RunStatus
+from reports.models import ReportRun
+
+
+class ReportNotReady(APIException):
+    status_code = 409
+    default_detail = _("The report is not ready: follow its status and download it when done.")
+    default_code = "report_not_ready"
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """A file is a file whatever the ``Accept`` header says (errors stay problem+json)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ReportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ReportRunSerializer
+    scopes_by_action = {
+        "list": "reports",
+        "retrieve": "reports",
+        "create": "reports",
+        "file": "reports",
+    }
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        queryset = ReportRun.objects.select_related("country", "region", "agency").order_by(
+            "-created_at", "id"
+        )
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        return queryset.visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_of(self.get_object())
+        return response
+
+    def _require_confidential(self):
+        if "confidential" not in scopes_of(self.request.user):
+            raise PermissionDenied(
+                _("A letter to the prosecutor's office needs the confidential scope.")
+            )
+
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={
+            202: OpenApiResponse(ReportRunSerializer, description="A new run was queued."),
+            200: OpenApiResponse(ReportRunSerializer, description="The existing run of this key."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = ReportRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        subject_id, refresh = data.pop("object", None), data.pop("refresh")
+        kind = data["kind"]
+        if kind == ReportKind.REFERRAL_LETTER:
+            self._require_confidential()
+        if kind == ReportKind.VISIT:
+            data["visit"] = self._subject(Visit, subject_id)
+        elif kind == ReportKind.REFERRAL_LETTER:
+            data["referral"] = self._subject(Referral, subject_id)
+        with transaction.atomic():
+            run, created = services.request_run(actor=request.user, refresh=refresh, **data)
+        body = ReportRunSerializer(run, context={"request": request}).data
+        return Response(body, status=202 if created or run.status == RunStatus.PENDING else 200)
+
+    def _subject(self, model, pk):
+        subject = model.objects.visible_to(self.request.user).filter(pk=pk).first()
+        if subject is None:
+            raise ValidationError({"object": ["No such record."]})
+        return subject
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        content_negotiation_class=FileNegotiation,
+        url_name="file",
+    )
+    def file(self, request, pk=None):
+        run = self.get_object()
+        if run.kind == ReportKind.REFERRAL_LETTER:
+            self._require_confidential()
+        if run.status != RunStatus.DONE or not run.file:
+            raise ReportNotReady()
+        return FileResponse(
+            run.file.open("rb"),
+            as_attachment=True,
+            filename=run.filename,
+            content_type="application/pdf",
+        )
+
+
+class StatisticsView(APIView):
+    """``GET /api/v1/statistics/``: the public figures of a period (small cells as "<5")."""
+
+    scopes_any_of = ("read", "reports")
+
+    @extend_schema(parameters=[StatisticsQuerySerializer], responses=StatisticsSerializer)
+    def get(self, request):
+        query = StatisticsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        scope = selectors.Scope(
+            country=data["country"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            region=data.get("region"),
+            agency=data.get("agency"),
+        )
+        figures = selectors.suppress_small_cells(selectors.periodic_statistics(scope))
+        body = {
+            "country": scope.country.code,
+            "region": scope.region.code if scope.region else None,
+            "agency": scope.agency.code if scope.agency else None,
+            "period_start": scope.period_start,
+            "period_end": scope.period_end,
+            **figures,
+        }
+        return Response(StatisticsSerializer(body).data)
