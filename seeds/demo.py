@@ -198,7 +198,42 @@ class DemoBuilder:
                         self.visits(country, facility)
                         self.complaints(country, facility)
         LifecycleWalker(self.rng, self.user).walk_all(self.created)
+        self.reports()
         return self.counts
+
+    def reports(self) -> None:
+        """Two report schedules, and last year's annual report of each country asked for (the
+        worker renders it when it starts)."""
+        from reports import services as report_services
+        from reports.models import ReportSchedule
+
+        last_year = self.end.year - 1
+        for code, cadence, language, version in (
+            ("KZ", "monthly", "ru", "public"),
+            ("KG", "quarterly", "ky", "internal"),
+        ):
+            country = Country.objects.get(code=code)
+            report_services.schedule_save(
+                actor=self.user,
+                schedule=ReportSchedule(
+                    kind="periodic_statistics",
+                    cadence=cadence,
+                    country=country,
+                    language=language,
+                    version=version,
+                    recipients="npm-head@example.org",
+                ),
+            )
+            report_services.request_run(
+                actor=self.user,
+                kind="annual",
+                country=country,
+                period_start=date(last_year, 1, 1),
+                period_end=date(last_year, 12, 31),
+                language=language,
+                version="internal",
+            )
+        self.counts["report schedules"] = 2
 
     def facility(self, country, region, agencies, n):
         rng = self.rng
