@@ -284,3 +284,28 @@ def test_the_pdf_may_only_read_its_own_assets():
         html_to_pdf('<link rel="stylesheet" href="file:///etc/passwd">')
     with pytest.raises(FatalURLFetchingError, match="Error fetching"):
         html_to_pdf('<img src="http://127.0.0.1:9/x.png">')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("period", "body"),
+    [
+        ((date(2024, 1, 1), date(2024, 12, 31)), "kg_ncpt"),
+        ((date(2026, 1, 1), date(2026, 3, 31)), "kg_akyikatchy"),
+    ],
+)
+def test_kyrgyz_reports_carry_the_body_holding_the_mandate_in_the_period(reference, period, body):
+    from facilities.models import NpmBody
+
+    _run, text = produce(
+        kind="periodic_statistics",
+        country=Country.objects.get(code="KG"),
+        period_start=period[0],
+        period_end=period[1],
+        language="ky",
+        layout=False,
+    )
+    holder = NpmBody.objects.get(code=body)
+    other = NpmBody.objects.filter(country__code="KG").exclude(pk=holder.pk).get()
+    assert holder.name_ky[:40] in text
+    assert other.name_ky[:40] not in text
