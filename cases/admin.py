@@ -32,6 +32,7 @@ from cases.models import (
     Witness,
 )
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
+from npm_tracker.access import record_reads
 from npm_tracker.admin import (
     AssignedToMeFilter,
     EvidenceAdminMixin,
@@ -41,6 +42,7 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
+from npm_tracker.models import AccessChannel
 from npm_tracker.workflow import local_day
 
 for model in (Method, AllegationSource, PlaceOfIncident):
@@ -182,11 +184,40 @@ class ReferralInline(EvidenceAdminMixin, ScopedTabularInline):
         return services.referral_save(actor=request.user, referral=obj)
 
 
+def confidential_data_shown(allegation) -> str:
+    """What an allegation's page shows of identity and medical data ("" when nothing)."""
+    shown = []
+    victim = getattr(allegation, "victim", None)
+    has_identity = victim is not None and any(
+        (victim.full_name, victim.date_of_birth, victim.contact_details)
+    )
+    if has_identity or allegation.witnesses.exists():
+        shown.append("identity")
+    if allegation.injuries or allegation.medical_examinations.exists():
+        shown.append("medical")
+    return ",".join(shown)
+
+
 @admin.register(Allegation)
 class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
     lifecycle = ALLEGATION
     step_labels = dict(choices.AllegationStatus.choices)
     reasons = tuple(choices.ClosedReason.choices)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and obj is not None:
+            shown = confidential_data_shown(obj)
+            if shown:
+                record_reads(
+                    actor=request.user,
+                    channel=AccessChannel.ADMIN,
+                    records=[obj],
+                    what=shown,
+                    request=request,
+                )
+        return response
 
     def transition_context(self, obj):
         return obj.country.code, local_day(obj.received_at, obj.country)

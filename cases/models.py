@@ -24,6 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from cases import choices
 from facilities.models import Agency, Country, Facility, Region, Visit
 from npm_tracker import audit
+from npm_tracker.crypto import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedTextField,
+    blind_index,
+)
 from npm_tracker.errors import NotDeletable
 from npm_tracker.models import (
     APPEND_ONLY,
@@ -34,6 +40,7 @@ from npm_tracker.models import (
     Vocabulary,
 )
 from npm_tracker.scoping import ScopedQuerySet
+from npm_tracker.storage import evidence_storage
 
 # Clock skew allowed between a client and the server when checking "not in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -290,7 +297,7 @@ class Allegation(Evidence_, DomainModel):
         Method, verbose_name=_("methods"), blank=True, related_name="allegations"
     )
     summary = models.TextField(_("summary"))
-    injuries = models.TextField(_("injuries"), blank=True)
+    injuries = EncryptedTextField(_("injuries"), blank=True)
     death_in_custody = models.BooleanField(_("death in custody"), default=False)
     serious_injury = models.BooleanField(_("serious injury"), default=False)
     urgent = models.BooleanField(
@@ -461,8 +468,8 @@ class Victim(AllegationPart):
         _("whereabouts"), max_length=300, blank=True, help_text=_("When not held in a facility.")
     )
     # Identity block.
-    full_name = models.CharField(_("full name"), max_length=300, blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    full_name = EncryptedCharField(_("full name"), max_length=300, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
     citizenship = models.CharField(
         _("citizenship"),
         max_length=2,
@@ -471,7 +478,15 @@ class Victim(AllegationPart):
             RegexValidator(r"^[A-Z]{2}$", _("Enter an ISO 3166-1 alpha-2 code, such as KZ."))
         ],
     )
-    contact_details = models.TextField(_("contact details"), blank=True)
+    contact_details = EncryptedTextField(_("contact details"), blank=True)
+    identity_index = models.CharField(
+        _("identity index"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("A keyed hash of name and date of birth: finds the same person elsewhere."),
+    )
 
     class Meta:
         verbose_name = _("victim")
@@ -480,6 +495,13 @@ class Victim(AllegationPart):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+    def save(self, *args, **kwargs):
+        self.identity_index = blind_index(self.full_name, self.date_of_birth)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"full_name", "date_of_birth"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "identity_index"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
@@ -492,6 +514,14 @@ class Victim(AllegationPart):
                     {"current_facility": _("This facility belongs to another country.")}
                 )
 
+    def same_person_elsewhere(self):
+        """Other allegations naming the same person (equal blind index), nothing decrypted."""
+        if not self.identity_index:
+            return Allegation.objects.none()
+        return Allegation.objects.filter(victim__identity_index=self.identity_index).exclude(
+            pk=self.allegation_id
+        )
+
 
 class Witness(AllegationPart):
     """A witness of the alleged ill-treatment. Name and contact details are identity data."""
@@ -500,9 +530,9 @@ class Witness(AllegationPart):
         Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="witnesses"
     )
     role = models.CharField(_("role"), max_length=16, choices=choices.WitnessRole.choices)
-    full_name = models.CharField(_("full name"), max_length=300, blank=True)
-    contact_details = models.TextField(_("contact details"), blank=True)
-    statement = models.TextField(_("statement"), blank=True)
+    full_name = EncryptedCharField(_("full name"), max_length=300, blank=True)
+    contact_details = EncryptedTextField(_("contact details"), blank=True)
+    statement = EncryptedTextField(_("statement"), blank=True)
 
     class Meta:
         verbose_name = _("witness")
@@ -561,7 +591,7 @@ class MedicalExamination(AllegationPart):
     istanbul_protocol = models.BooleanField(
         _("examined under the Istanbul Protocol"), default=False
     )
-    findings = models.TextField(_("findings"), blank=True)
+    findings = EncryptedTextField(_("findings"), blank=True)
     consistency = models.ForeignKey(
         ConsistencyLevel,
         verbose_name=_("overall consistency"),
@@ -668,7 +698,9 @@ class Evidence(AllegationPart):
         Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT, related_name="evidence"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=choices.EvidenceKind.choices)
-    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    file = models.FileField(
+        _("file"), upload_to=evidence_path, max_length=255, storage=evidence_storage
+    )
     filename = models.CharField(_("file name"), max_length=255, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), editable=False)
     sha256 = models.CharField(
@@ -1071,7 +1103,7 @@ class Notification(models.Model):
 # confidential fields are recorded as changed, never with their values.
 CONFIDENTIAL_FIELDS = {
     Allegation: ("injuries",),
-    Victim: ("full_name", "date_of_birth", "citizenship", "contact_details"),
+    Victim: ("full_name", "date_of_birth", "citizenship", "contact_details", "identity_index"),
     Witness: ("full_name", "contact_details", "statement"),
     Perpetrator: ("name",),
     MedicalExamination: ("findings", "examiner"),

@@ -22,9 +22,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker.models import DayTransfer, StaffProfile
+from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.services import validated_save
 
@@ -351,3 +352,70 @@ class AssignedToMeFilter(admin.SimpleListFilter):
         if self.value() == "1":
             return queryset.filter(**{self.lookup: request.user})
         return queryset
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ScopedAdmin):
+    """Who read which identity or medical data, when, from where: read-only, for auditors and
+    heads. The "unusual access" page lists users reading far more records than their peers."""
+
+    list_display = (
+        "at",
+        "reader",
+        "channel",
+        "what",
+        "object_type",
+        "allegation_link",
+        "ip_address",
+    )
+    list_filter = ("channel", "what", "country", ("user", admin.RelatedOnlyFieldListFilter))
+    date_hierarchy = "at"
+    search_fields = ("object_id", "allegation_id", "actor_label", "user__username")
+    list_select_related = ("user",)
+    change_list_template = "admin/npm_tracker/accesslog/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("reader"), ordering="user__username")
+    def reader(self, obj):
+        return obj.user or obj.actor_label
+
+    @admin.display(description=_("allegation"))
+    def allegation_link(self, obj):
+        if obj.allegation_id is None:
+            return "—"
+        url = reverse("admin:cases_allegation_change", args=[obj.allegation_id])
+        return format_html('<a href="{}">{}</a>', url, _("open"))
+
+    def get_urls(self):
+        return [
+            path(
+                "unusual/",
+                self.admin_site.admin_view(self.unusual_view),
+                name="npm_tracker_accesslog_unusual",
+            ),
+            *super().get_urls(),
+        ]
+
+    def unusual_view(self, request):
+        from npm_tracker.access import unusual_readers
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        days = 30
+        rows = unusual_readers(self.get_queryset(request), days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Unusual access"),
+            "rows": rows,
+            "days": days,
+        }
+        return TemplateResponse(request, "admin/npm_tracker/accesslog/unusual.html", context)

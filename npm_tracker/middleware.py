@@ -31,3 +31,19 @@ class CountryTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoStoreMiddleware:
+    """Nothing a logged-in user or an API client sees is kept by a browser or a proxy cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        authenticated = bool(user is not None and user.is_authenticated)
+        if authenticated or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

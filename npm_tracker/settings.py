@@ -32,7 +32,7 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "npm_tracker.apps.NpmAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "pghistory",
     "pghistory.admin",
     "npm_tracker",
@@ -63,10 +67,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "npm_tracker.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "npm_tracker.middleware.CountryTimezoneMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "npm_tracker.urls"
@@ -104,6 +113,47 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "npm_tracker",
+    }
+}
+
+# Staff login: Argon2 hashes (older PBKDF2 hashes upgrade at the next login), a lockout after
+# repeated failures, TOTP two-factor for the admin and staff API sessions where required, short
+# sessions (rotated at login by Django).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
+# Two-factor login (TOTP) is required in production; the demo and the tests may run without it.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = "NPM Tracker"
+SESSION_COOKIE_AGE = env.int("SESSION_SECONDS", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy: own origin only, no inline script or style, no eval.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     }
 }
 
@@ -154,9 +204,15 @@ SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # Celery: Redis broker; a static beat schedule (report schedules live in the database and are
 # dispatched by one entry added with the reports). A killed worker's task must come back quickly.
@@ -218,6 +274,16 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
     "OAUTH2_VALIDATOR_CLASS": "npm_tracker.api.oauth.ClientScopesValidator",
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    # OAuth 2.0 Security BCP (RFC 9700): tokens only in the Authorization header, no implicit
+    # or password grants (only client credentials is used anyway).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # tokens stored hashed
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
@@ -294,6 +360,7 @@ LOGGING = {
         "pgtrigger": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -301,3 +368,20 @@ LOGGING = {
 # `make run` and never exists in production.
 DEMO_USERNAME = env("DEMO_USERNAME", default="demo")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-npm-2026")
+
+# Encryption at rest of identities, statements, medical findings and evidence files
+# (npm_tracker/crypto.py). Keys live outside the database and apart from SECRET_KEY: losing them
+# loses the data (docs/security.md). The development keys below are public and refused in
+# production.
+DEV_ENCRYPTION_KEY = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZC11c2U"
+DEV_BLIND_INDEX_KEY = "development-blind-index-key-not-for-production"
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=[] if IS_PRODUCTION else [DEV_ENCRYPTION_KEY]
+)
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="" if IS_PRODUCTION else DEV_BLIND_INDEX_KEY)
+if IS_PRODUCTION and (
+    not FIELD_ENCRYPTION_KEYS
+    or DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS
+    or BLIND_INDEX_KEY in ("", DEV_BLIND_INDEX_KEY)
+):
+    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY for production.")

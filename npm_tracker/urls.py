@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from oauth2_provider import views as oauth2_views
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from cases.views import evidence_file
 from npm_tracker import views
 from npm_tracker.api.vocabularies import VocabularyView
 from npm_tracker.api.webhooks import WebhookViewSet
@@ -31,7 +32,7 @@ api_v1 = [
     ),
     re_path(
         r"^docs/?$",
-        SpectacularSwaggerView.as_view(
+        SpectacularSwaggerSplitView.as_view(
             url_name="schema", permission_classes=[AllowAny], authentication_classes=[]
         ),
         name="docs",
@@ -41,6 +42,11 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "files/evidence/<path:name>",
+        admin.site.admin_view(evidence_file),
+        name="evidence-file",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),

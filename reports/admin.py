@@ -15,16 +15,10 @@ from django.utils.translation import ngettext
 
 from npm_tracker.admin import ScopedAdmin
 from npm_tracker.errors import DomainError
+from npm_tracker.models import AccessChannel
 from reports import services
 from reports.choices import RunStatus
 from reports.models import KEY_FIELDS, ReportDelivery, ReportRun, ReportSchedule
-
-STATUS_COLOURS = {
-    RunStatus.PENDING: "#8a6d00",
-    RunStatus.RUNNING: "#1d5fa0",
-    RunStatus.DONE: "#2b7a2b",
-    RunStatus.FAILED: "#a52020",
-}
 
 
 class ReportRequestForm(forms.ModelForm):
@@ -104,9 +98,7 @@ class ReportRunAdmin(ScopedAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
         return format_html(
-            '<strong style="color:{}">{}</strong>',
-            STATUS_COLOURS.get(obj.status, "#333"),
-            obj.get_status_display(),
+            '<span class="npm-status npm-status-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
     @admin.display(description=_("covers"))
@@ -161,6 +153,9 @@ class ReportRunAdmin(ScopedAdmin):
         run = get_object_or_404(self.get_queryset(request), pk=object_id)
         if run.status != RunStatus.DONE or not run.file:
             raise Http404
+        services.log_download(
+            run=run, actor=request.user, channel=AccessChannel.PDF, request=request
+        )
         return FileResponse(
             run.file.open("rb"),
             as_attachment=True,

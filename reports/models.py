@@ -132,6 +132,12 @@ class ReportRun(ReportScope, DomainModel):
     file = models.FileField(_("file"), upload_to=report_path, blank=True, editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True, editable=False)
+    personal_data = models.BooleanField(
+        _("shows personal data"),
+        default=False,
+        editable=False,
+        help_text=_("The file names a person (with their consent): every download is logged."),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),

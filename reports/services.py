@@ -109,7 +109,8 @@ def _render_lock(run_id):
 
 
 def build_pdf(run: ReportRun) -> tuple[bytes, dict]:
-    """Render the run's PDF in its language. Returns the bytes and the timings of both steps."""
+    """Render the run's PDF in its language. Returns the bytes and the timings of both steps
+    (with ``personal_data`` when the document names a person)."""
     started = clock.perf_counter()
     with translation.override(run.language):
         template, context = documents.BUILDERS[run.kind](run)
@@ -117,7 +118,10 @@ def build_pdf(run: ReportRun) -> tuple[bytes, dict]:
         html = pdf.render_html(template, context, run.language)
         content = pdf.html_to_pdf(html)
     total = clock.perf_counter() - started
-    return content, {"data": round(data_seconds, 3), "pdf": round(total - data_seconds, 3)}
+    timings = {"data": round(data_seconds, 3), "pdf": round(total - data_seconds, 3)}
+    if context.get("disclose_identity"):
+        timings["personal_data"] = True
+    return content, timings
 
 
 def render(run_id) -> str:
@@ -154,6 +158,7 @@ def render(run_id) -> str:
                 file=run.file.name,
                 sha256=digest,
                 size=len(content),
+                personal_data=timings.pop("personal_data", False),
                 timings=timings,
                 finished_at=timezone.now(),
                 updated_at=timezone.now(),
@@ -273,3 +278,17 @@ def send_deliveries(*, run_id) -> int:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, delivery.schedule.recipient_list)
             sent += 1
     return sent
+
+
+def log_download(*, run: ReportRun, actor, channel, request) -> None:
+    """A download of a file that names a person is a read of their identity."""
+    if run.personal_data and run.referral_id:
+        from npm_tracker.access import record_reads
+
+        record_reads(
+            actor=actor,
+            channel=channel,
+            records=[run.referral],
+            what="identity (referral letter)",
+            request=request,
+        )

@@ -23,6 +23,14 @@ from npm_tracker.api.auth import scopes_of
 from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
 
 
+def note_identity_read(context, obj) -> None:
+    """Tell the view that this response shows a person's identity (it logs the read)."""
+    reads = getattr(context.get("view"), "identity_reads", None)
+    if reads is None:
+        raise RuntimeError("Identity shown by a view that does not log reads.")
+    reads.append(obj)
+
+
 def holds_confidential(context) -> bool:
     request = context.get("request")
     return request is not None and "confidential" in scopes_of(request.user)
@@ -97,6 +105,8 @@ class AllegationSerializer(serializers.ModelSerializer):
             data.pop("victim", None)
             for perpetrator in data.get("perpetrators", []):
                 perpetrator.pop("name", None)
+        elif data.get("victim"):
+            note_identity_read(self.context, obj)
         return data
 
 
@@ -161,6 +171,25 @@ class ReferralSerializer(serializers.ModelSerializer):
             c.destination == ConsentDestination.PROSECUTOR and c.withdrawn_on is None
             for c in obj.allegation.consents.all()
         )
+
+    def to_representation(self, obj):
+        """The prosecutor's office the referral is addressed to also gets the person's identity
+        while their consent to that disclosure is in force (and the read is logged)."""
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        office_id = getattr(getattr(request, "user", None), "api_client", None)
+        office_id = getattr(office_id, "prosecutor_office_id", None)
+        victim = getattr(obj.allegation, "victim", None)
+        if office_id and office_id == obj.prosecutor_office_id and data["identity_disclosed"]:
+            if victim is not None and (victim.full_name or victim.date_of_birth):
+                data["victim"] = {
+                    "full_name": victim.full_name,
+                    "date_of_birth": victim.date_of_birth.isoformat()
+                    if victim.date_of_birth
+                    else None,
+                }
+                note_identity_read(self.context, obj)
+        return data
 
 
 class ReferralEventInputSerializer(serializers.Serializer):

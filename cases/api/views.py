@@ -35,10 +35,11 @@ from cases.models import (
     Referral,
     ReferralEvent,
 )
+from npm_tracker.access import record_reads
 from npm_tracker.api.auth import ClientPrincipal, caller_label
 from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
 from npm_tracker.errors import DomainError
-from npm_tracker.models import IdempotencyKey
+from npm_tracker.models import AccessChannel, IdempotencyKey
 
 
 def _consents_from(actor, allegation, consent_map, day):
@@ -178,6 +179,13 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         evidence = self.get_object()
+        record_reads(
+            actor=request.user,
+            channel=AccessChannel.API,
+            records=[evidence],
+            what="evidence file",
+            request=request,
+        )
         return FileResponse(
             evidence.file.open("rb"), as_attachment=True, filename=evidence.filename
         )
@@ -203,7 +211,9 @@ class ReferralViewSet(DomainViewSet):
     prosecutor_actions = ("list", "retrieve", "events")
 
     def base_queryset(self):
-        return Referral.objects.select_related("prosecutor_office", "allegation").prefetch_related(
+        return Referral.objects.select_related(
+            "prosecutor_office", "allegation", "allegation__victim"
+        ).prefetch_related(
             "deadlines",
             "allegation__consents",
             Prefetch(

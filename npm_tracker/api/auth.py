@@ -6,6 +6,7 @@ trail are keyed by the client.
 """
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
@@ -88,4 +89,11 @@ class StaffSessionAuthentication(SessionAuthentication):
         result = super().authenticate(request)
         if result is None or not result[0].is_staff:
             return None
+        if settings.REQUIRE_TWO_FACTOR and not _verified(request):
+            return None  # the same two-factor login as the admin
         return result
+
+
+def _verified(request) -> bool:
+    user = getattr(request._request, "user", None)
+    return bool(user is not None and getattr(user, "is_verified", lambda: False)())

@@ -86,6 +86,25 @@ class DomainViewSet(
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
+    def initial(self, request, *args, **kwargs):
+        self.identity_reads = []
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        reads = getattr(self, "identity_reads", None)
+        if reads and response.status_code < 400:
+            from npm_tracker.access import record_reads
+            from npm_tracker.models import AccessChannel
+
+            record_reads(
+                actor=request.user,
+                channel=AccessChannel.API,
+                records=list({obj.pk: obj for obj in reads}.values()),
+                what="identity",
+                request=request,
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def base_queryset(self):  # pragma: no cover - overridden
         raise NotImplementedError
 

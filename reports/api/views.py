@@ -16,6 +16,7 @@ from cases.models import Referral
 from facilities.models import Visit
 from npm_tracker.api.auth import scopes_of
 from npm_tracker.api.base import etag_of
+from npm_tracker.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
     ReportRequestSerializer,
@@ -123,6 +124,9 @@ class ReportViewSet(
             self._require_confidential()
         if run.status != RunStatus.DONE or not run.file:
             raise ReportNotReady()
+        services.log_download(
+            run=run, actor=request.user, channel=AccessChannel.PDF, request=request
+        )
         return FileResponse(
             run.file.open("rb"),
             as_attachment=True,

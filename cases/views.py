@@ -1,0 +1,28 @@
+"""Staff downloads outside the admin's model pages."""
+
+from django.http import FileResponse, Http404
+
+from cases.models import Evidence
+from npm_tracker.access import record_reads
+from npm_tracker.models import AccessChannel
+
+
+def evidence_file(request, name):
+    """An evidence file, decrypted, for staff who may see its allegation; each download is
+    logged. (Wrapped by the admin site: login and two-factor rules apply.)"""
+    evidence = (
+        Evidence.objects.visible_to(request.user)
+        .select_related("allegation")
+        .filter(file=name)
+        .first()
+    )
+    if evidence is None:
+        raise Http404
+    record_reads(
+        actor=request.user,
+        channel=AccessChannel.ADMIN,
+        records=[evidence],
+        what="evidence file",
+        request=request,
+    )
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)

@@ -1,0 +1,21 @@
+"""The admin site: with ``REQUIRE_TWO_FACTOR`` a staff user is in only after a TOTP token."""
+
+from django.conf import settings
+from django.contrib import admin
+from django_otp.admin import OTPAdminAuthenticationForm
+
+
+def two_factor_required() -> bool:
+    return settings.REQUIRE_TWO_FACTOR
+
+
+class NpmAdminSite(admin.AdminSite):
+    def has_permission(self, request):
+        allowed = super().has_permission(request)
+        if allowed and two_factor_required():
+            return request.user.is_verified()
+        return allowed
+
+    def login(self, request, extra_context=None):
+        self.login_form = OTPAdminAuthenticationForm if two_factor_required() else None
+        return super().login(request, extra_context)

@@ -1,0 +1,164 @@
+"""Encryption at rest: nothing readable in a database dump, key rotation, loud failure on a wrong
+key, and the blind index that finds the same person without decrypting anyone."""
+
+import os
+import subprocess
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.exceptions import FieldError
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection
+
+from cases import services
+from cases.models import Allegation, Evidence, MedicalExamination, Victim, Witness
+from cases.tests.factories import make_allegation
+from npm_tracker import crypto
+
+NAME = "Гүлнара Шифрованная"
+BORN = date(1990, 4, 17)
+FINDINGS = "Кровоподтёки на рёбрах слева, давность 3-5 суток"
+STATEMENT = "Видел, как его уводили в кабинет 12"
+FILE_BYTES = b"%PDF-1.4 medical record of the person"
+KEY_A = "a:" + crypto.new_key()
+KEY_B = "b:" + crypto.new_key()
+
+
+def seed_person():
+    allegation = make_allegation(
+        victim={"full_name": NAME, "date_of_birth": BORN, "contact_details": "+7 701 000 11 22"},
+        injuries="Перелом ребра",
+        witnesses=[{"role": "detainee", "full_name": "Свидетель Тестов", "statement": STATEMENT}],
+    )
+    services.medical_examination_add(
+        actor=None, allegation=allegation, examined_on=date(2026, 3, 3), findings=FINDINGS
+    )
+    evidence = services.evidence_add(
+        actor=None,
+        allegation=allegation,
+        file=ContentFile(FILE_BYTES, name="record.pdf"),
+        kind="medical_record",
+    )
+    return allegation, evidence
+
+
+def dump() -> str:
+    db = connection.settings_dict
+    env = {**os.environ, "PGPASSWORD": db["PASSWORD"]}
+    return subprocess.run(
+        ["pg_dump", "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], db["NAME"]],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_dump_holds_no_identity_or_medical_text(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    allegation, evidence = seed_person()
+    text = dump()
+    assert allegation.reference in text  # the dump is real and holds the allegation
+    for secret in (
+        NAME,
+        "Шифрованная",
+        BORN.isoformat(),
+        FINDINGS,
+        STATEMENT,
+        "Перелом ребра",
+        "701 000 11 22",
+        "Свидетель Тестов",
+    ):
+        assert secret not in text, secret
+    stored = (tmp_path / evidence.file.name).read_bytes()
+    assert FILE_BYTES not in stored and stored.startswith(crypto.FILE_MAGIC)
+    # ... while the application reads them back.
+    victim = Victim.objects.get(allegation=allegation)
+    assert (victim.full_name, victim.date_of_birth) == (NAME, BORN)
+    assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
+    assert Evidence.objects.get(pk=evidence.pk).file.open("rb").read() == FILE_BYTES
+
+
+@pytest.mark.django_db
+def test_rotation_to_a_new_key_lets_the_old_one_go(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    allegation, evidence = seed_person()
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    # New writes use B at once; A still reads.
+    assert Victim.objects.get(allegation=allegation).full_name == NAME
+    out = StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    assert "1 files re-encrypted" in out.getvalue()
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
+    victim = Victim.objects.get(allegation=allegation)
+    assert (victim.full_name, victim.date_of_birth, victim.contact_details) == (
+        NAME,
+        BORN,
+        "+7 701 000 11 22",
+    )
+    assert Witness.objects.get(allegation=allegation).statement == STATEMENT
+    assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
+    assert Allegation.objects.get(pk=allegation.pk).injuries == "Перелом ребра"
+    assert Evidence.objects.get(pk=evidence.pk).file.open("rb").read() == FILE_BYTES
+
+
+@pytest.mark.django_db
+def test_a_wrong_or_missing_key_raises_and_never_shows_ciphertext(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    allegation, evidence = seed_person()
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
+    with pytest.raises(crypto.EncryptionError, match="not in the key ring"):
+        Victim.objects.get(allegation=allegation)
+    with pytest.raises(crypto.EncryptionError):
+        Evidence.objects.get(pk=evidence.pk).file.open("rb").read()
+    settings.FIELD_ENCRYPTION_KEYS = ["a:" + crypto.new_key()]  # same id, other key
+    with pytest.raises(crypto.EncryptionError, match="wrong key"):
+        Victim.objects.get(allegation=allegation)
+
+
+@pytest.mark.django_db
+def test_a_value_copied_into_another_column_does_not_decrypt(reference):
+    allegation, _ = seed_person()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_victim SET contact_details = full_name WHERE allegation_id = %s",
+            [allegation.pk],
+        )
+    with pytest.raises(crypto.EncryptionError):
+        Victim.objects.get(allegation=allegation)
+
+
+@pytest.mark.django_db
+def test_saving_unchanged_keeps_the_ciphertext_so_history_sees_no_change(reference):
+    allegation, _ = seed_person()
+    victim = Victim.objects.get(allegation=allegation)
+    before = victim.confidential_history.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT full_name FROM cases_victim WHERE id = %s", [victim.pk])
+        token = cursor.fetchone()[0]
+    services.victim_save(actor=None, victim=victim)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT full_name FROM cases_victim WHERE id = %s", [victim.pk])
+        assert cursor.fetchone()[0] == token
+    assert victim.confidential_history.count() == before
+    victim.full_name = "Гүлнара Шифрованная-Иванова"
+    services.victim_save(actor=None, victim=victim)
+    assert victim.confidential_history.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_the_blind_index_finds_the_same_person_without_decrypting(reference):
+    first, _ = seed_person()
+    second = make_allegation(victim={"full_name": "шифрованная  ГҮЛНАРА", "date_of_birth": BORN})
+    other = make_allegation(victim={"full_name": NAME, "date_of_birth": date(1991, 4, 17)})
+    victim = Victim.objects.get(allegation=first)
+    assert list(victim.same_person_elsewhere()) == [second]
+    assert Victim.objects.get(allegation=other).same_person_elsewhere().count() == 0
+    assert len(victim.identity_index) == 64 and NAME not in victim.identity_index
+    with pytest.raises(FieldError):
+        list(Victim.objects.filter(full_name__icontains="Гүл"))
