@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap migrate seed run test lint format schema clean
+.PHONY: help bootstrap messages migrate seed run test lint format schema clean
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
@@ -18,7 +18,11 @@ help:
 bootstrap:
 	@bash scripts/bootstrap.sh
 
-migrate: bootstrap
+# Compiled catalogs (.mo) are build output: made from locale/*/LC_MESSAGES/django.po.
+messages: bootstrap
+	$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles -v 0
+
+migrate: messages
 	$(MANAGE) migrate --noinput
 
 seed: migrate
@@ -27,10 +31,11 @@ seed: migrate
 run: seed
 	@HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
-test: bootstrap
+test: messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: bootstrap
+	@bash scripts/check_translations.sh
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -48,17 +48,23 @@ def reference(db):
         load_reference_data()
 
 
-def make_staff(username, *country_codes, superuser=False):
+def make_staff(
+    username, *country_codes, superuser=False, roles=("npm_head",), direct_permissions=True
+):
+    from django.contrib.auth.models import Group
+
     from facilities.models import Country
 
     user = get_user_model().objects.create_user(
         username=username, password="pw-for-tests-only", is_staff=True, is_superuser=superuser
     )
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=("facilities", "cases", "npm_tracker", "reports")
+    if direct_permissions:
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=("facilities", "cases", "npm_tracker", "reports")
+            )
         )
-    )
+    user.groups.set(Group.objects.filter(name__in=roles))
     profile = StaffProfile.objects.create(user=user)
     profile.countries.set(Country.objects.filter(code__in=country_codes))
     return get_user_model().objects.get(pk=user.pk)

@@ -35,6 +35,7 @@ from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.access import record_reads
 from npm_tracker.admin import (
     AssignedToMeFilter,
+    ConfidentialFieldsMixin,
     EvidenceAdminMixin,
     ScopedAdmin,
     ScopedStackedInline,
@@ -95,8 +96,9 @@ class AllegationPartInline:
         return services.allegation_part_save(actor=request.user, part=obj)
 
 
-class VictimInline(EvidenceAdminMixin, ScopedStackedInline):
+class VictimInline(ConfidentialFieldsMixin, EvidenceAdminMixin, ScopedStackedInline):
     model = Victim
+    confidential_fields = ("full_name", "date_of_birth", "citizenship", "contact_details")
     max_num = 1
     extra = 1
     show_change_link = False
@@ -126,20 +128,29 @@ class ConsentInline(EvidenceAdminMixin, ScopedTabularInline):
         return services.consent_save(actor=request.user, consent=obj)
 
 
-class PerpetratorInline(EvidenceAdminMixin, AllegationPartInline, ScopedTabularInline):
+class PerpetratorInline(
+    ConfidentialFieldsMixin, EvidenceAdminMixin, AllegationPartInline, ScopedTabularInline
+):
     model = Perpetrator
+    confidential_fields = ("name",)
     fields = ("agency", "unit", "rank", "name")
     show_change_link = False
 
 
-class WitnessInline(EvidenceAdminMixin, AllegationPartInline, ScopedStackedInline):
+class WitnessInline(
+    ConfidentialFieldsMixin, EvidenceAdminMixin, AllegationPartInline, ScopedStackedInline
+):
     model = Witness
+    confidential_fields = ("full_name", "contact_details", "statement")
     fields = ("role", "full_name", "contact_details", "statement")
     show_change_link = False
 
 
-class MedicalExaminationInline(EvidenceAdminMixin, AllegationPartInline, ScopedStackedInline):
+class MedicalExaminationInline(
+    ConfidentialFieldsMixin, EvidenceAdminMixin, AllegationPartInline, ScopedStackedInline
+):
     model = MedicalExamination
+    confidential_fields = ("examiner", "findings")
     fields = (
         ("examined_on", "examiner", "institution"),
         ("istanbul_protocol", "consistency"),
@@ -199,8 +210,18 @@ def confidential_data_shown(allegation) -> str:
 
 
 @admin.register(Allegation)
-class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
+class AllegationAdmin(
+    ConfidentialFieldsMixin, TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin
+):
     lifecycle = ALLEGATION
+    confidential_fields = ("injuries",)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if self.shows_confidential(request, obj):
+            return inlines
+        return [inline for inline in inlines if not isinstance(inline, EvidenceInline)]
+
     step_labels = dict(choices.AllegationStatus.choices)
     reasons = tuple(choices.ClosedReason.choices)
 
@@ -208,7 +229,7 @@ class AllegationAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = getattr(response, "context_data", {}).get("original")
         if response.status_code == 200 and obj is not None:
-            shown = confidential_data_shown(obj)
+            shown = confidential_data_shown(obj) if self.shows_confidential(request, obj) else ""
             if shown:
                 record_reads(
                     actor=request.user,

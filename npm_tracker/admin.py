@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from npm_tracker import roles
 from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.services import validated_save
@@ -119,6 +120,42 @@ class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
 
 class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
     pass
+
+
+def _without(fieldsets, hidden):
+    """The fieldsets with the ``hidden`` fields taken out (and sets left empty dropped)."""
+    result = []
+    for name, options in fieldsets:
+        fields = []
+        for entry in options.get("fields", ()):
+            if isinstance(entry, list | tuple):
+                kept = tuple(f for f in entry if f not in hidden)
+                if kept:
+                    fields.append(kept)
+            elif entry not in hidden:
+                fields.append(entry)
+        if fields:
+            result.append((name, {**options, "fields": fields}))
+    return result
+
+
+class ConfidentialFieldsMixin:
+    """Identity and medical fields appear only to users whose role may see them for this
+    allegation (``roles.sees_identity``); entering a new record shows them (write-only)."""
+
+    confidential_fields: tuple = ()
+
+    def shows_confidential(self, request, obj) -> bool:
+        if obj is None or obj.pk is None:
+            return True
+        allegation = obj if obj._meta.label_lower == "cases.allegation" else obj.allegation
+        return roles.sees_identity(request.user, allegation)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.shows_confidential(request, obj):
+            return fieldsets
+        return _without(fieldsets, set(self.confidential_fields))
 
 
 class EvidenceAdminMixin:

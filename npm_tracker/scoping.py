@@ -3,8 +3,8 @@
 Every staff user works for one or more countries (their ``StaffProfile``); each domain model
 names the path from itself to its country in ``country_field``, and ``visible_to(user)`` keeps
 only rows of the user's countries. The admin, forms, autocomplete and (later) the API and
-reports all call it, so a record outside a user's scope does not exist for them. Roles refine
-this later in one place: ``ScopedQuerySet.visible_to``.
+reports all call it, so a record outside a user's scope does not exist for them. Roles narrow
+it further, in one place: ``npm_tracker.roles``.
 """
 
 from django.db import models
@@ -40,13 +40,17 @@ class ScopedQuerySet(models.QuerySet):
         country_field = getattr(self.model, "country_field", None)
         if country_field is None:
             return self
+        from npm_tracker.roles import role_filter
+
+        queryset = self
         ids = user_country_ids(user)
-        if ids is None:
-            return self
-        condition = Q(**{f"{country_field}__in": ids})
-        if getattr(self.model, "shared_when_country_is_null", False):
-            condition |= Q(**{f"{country_field}__isnull": True})
-        return self.filter(condition)
+        if ids is not None:
+            condition = Q(**{f"{country_field}__in": ids})
+            if getattr(self.model, "shared_when_country_is_null", False):
+                condition |= Q(**{f"{country_field}__isnull": True})
+            queryset = queryset.filter(condition)
+        rule = role_filter(self.model, user)
+        return queryset if rule is None else queryset.filter(rule)
 
 
 class CountryReader:

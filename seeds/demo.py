@@ -162,7 +162,7 @@ def demo_user():
     )
     if group.permissions.count() != perms.count():
         group.permissions.set(perms)
-    user.groups.add(group)
+    user.groups.add(group, *Group.objects.filter(name="npm_head"))
     profile, _ = StaffProfile.objects.get_or_create(user=user)
     profile.countries.set(Country.objects.all())
     return user

@@ -204,6 +204,9 @@ class Loader:
                     "note": item.get("note", ""),
                 },
             )
+        from npm_tracker.roles import ensure_groups
+
+        ensure_groups()  # the role groups and their permissions
         return self.tally
 
     def _offices(self, offices):

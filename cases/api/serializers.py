@@ -19,6 +19,7 @@ from cases.models import (
     ReferralEvent,
 )
 from facilities.models import Agency, Country, Facility, Visit
+from npm_tracker import roles
 from npm_tracker.api.auth import scopes_of
 from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
 
@@ -29,6 +30,16 @@ def note_identity_read(context, obj) -> None:
     if reads is None:
         raise RuntimeError("Identity shown by a view that does not log reads.")
     reads.append(obj)
+
+
+def identity_allowed(context, allegation) -> bool:
+    """A partner's identity access is its ``confidential`` scope; a staff session's is its role
+    (``roles.sees_identity``)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if roles.is_staff_user(user):
+        return roles.sees_identity(user, allegation)
+    return holds_confidential(context)
 
 
 def holds_confidential(context) -> bool:
@@ -101,7 +112,7 @@ class AllegationSerializer(serializers.ModelSerializer):
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
-        if not holds_confidential(self.context):
+        if not identity_allowed(self.context, obj):
             data.pop("victim", None)
             for perpetrator in data.get("perpetrators", []):
                 perpetrator.pop("name", None)

@@ -14,7 +14,7 @@ import pytest
 import redis
 from django.core import mail
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import notifications, services
 from cases.models import Deadline, Notification
@@ -80,7 +80,11 @@ def test_the_digest_goes_once_a_day_to_each_officer(reference):
     assert notifications.send_digests() == 2
     assert notifications.send_digests() == 0
     assert sorted(m.to[0] for m in mail.outbox) == ["first@npm.example", "second@npm.example"]
-    assert "OVERDUE" in mail.outbox[0].body
+    # Each officer reads the digest in their own language.
+    message = next(m for m in mail.outbox if m.to == ["first@npm.example"])
+    with translation.override(first.staff_profile.preferred_language):
+        overdue = translation.gettext("OVERDUE")
+    assert overdue in message.body
 
 
 @pytest.mark.django_db(transaction=True)
