@@ -7,13 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap messages migrate seed run test lint format schema clean
+.PHONY: help bootstrap messages migrate seed run test lint format schema backup restore clean
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
 	@echo "make test   - set up, then run the whole test suite on PostgreSQL and Redis"
 	@echo "make lint   - ruff, makemigrations --check, manage.py check, OpenAPI drift check"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
+	@echo "make backup - dump the database and the stored files into var/backups/<time>/"
+	@echo "make restore BACKUP=var/backups/<time> - restore them (replaces the current data)"
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -48,6 +50,12 @@ lint: bootstrap
 schema: bootstrap
 	@mkdir -p docs/api
 	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
+backup: bootstrap
+	@bash scripts/backup.sh
+
+restore: bootstrap
+	@bash scripts/restore.sh "$(BACKUP)"
 
 format: bootstrap
 	.venv/bin/ruff format .

@@ -701,13 +701,23 @@ class Evidence(AllegationPart):
     file = models.FileField(
         _("file"), upload_to=evidence_path, max_length=255, storage=evidence_storage
     )
-    filename = models.CharField(_("file name"), max_length=255, editable=False)
+    filename = EncryptedCharField(_("file name"), max_length=255, editable=False)
+    content_type = models.CharField(
+        _("type of content"), max_length=100, blank=True, editable=False
+    )
+    metadata_removed = models.BooleanField(
+        _("metadata removed"),
+        default=False,
+        editable=False,
+        help_text=_("Photos are stored without their EXIF and GPS data."),
+    )
     size = models.PositiveBigIntegerField(_("size in bytes"), editable=False)
     sha256 = models.CharField(
         _("SHA-256"),
         max_length=64,
         editable=False,
         validators=[RegexValidator(r"^[0-9a-f]{64}$")],
+        help_text=_("Of the file as received (before any metadata was removed)."),
     )
     description = models.TextField(_("description"), blank=True)
     supersedes = models.OneToOneField(
@@ -1107,6 +1117,7 @@ CONFIDENTIAL_FIELDS = {
     Witness: ("full_name", "contact_details", "statement"),
     Perpetrator: ("name",),
     MedicalExamination: ("findings", "examiner"),
+    Evidence: ("filename",),
 }
 for _model in (
     Method,

@@ -8,6 +8,8 @@ Status changes are not here: they belong to the one transition service of each l
 import hashlib
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ from cases.models import (
     Victim,
     Witness,
 )
+from cases.uploads import check_upload
 from npm_tracker import webhooks
 from npm_tracker.errors import DomainError, ErrorCode
 from npm_tracker.services import (
@@ -301,8 +304,15 @@ def evidence_save(*, actor, evidence: Evidence) -> Evidence:
     lock(evidence)
     if evidence._state.adding:
         upload = evidence.file.file if hasattr(evidence.file, "file") else evidence.file
-        evidence.sha256, evidence.size = _fingerprint(upload)
+        try:
+            checked = check_upload(upload)
+        except ValidationError as error:
+            raise ValidationError({"file": error.error_list}) from error
+        evidence.sha256, evidence.size = _fingerprint(upload)  # the file as received
         evidence.filename = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
+        evidence.content_type = checked.content_type
+        evidence.metadata_removed = checked.metadata_removed
+        evidence.file = ContentFile(checked.content, name=evidence.filename)
         evidence.uploaded_by = _actor(actor)
     return validated_save(evidence)
 

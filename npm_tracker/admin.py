@@ -24,9 +24,12 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from npm_tracker import roles
 from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
+from npm_tracker.reauth import RecentPasswordRequiredMixin
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.services import validated_save
 
@@ -189,7 +192,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RecentPasswordRequiredMixin, DjangoUserAdmin):
     """Staff accounts with the countries they work for."""
 
     inlines = (StaffProfileInline,)
@@ -456,3 +459,11 @@ class AccessLogAdmin(ScopedAdmin):
             "days": days,
         }
         return TemplateResponse(request, "admin/npm_tracker/accesslog/unusual.html", context)
+
+
+class TOTPDeviceAdmin(RecentPasswordRequiredMixin, _TOTPDeviceAdmin):
+    """Two-factor devices: adding or removing one asks for the administrator's password again."""
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -16,6 +16,20 @@ class NpmAdminSite(admin.AdminSite):
             return request.user.is_verified()
         return allowed
 
+    def get_urls(self):
+        from django.urls import path
+
+        from npm_tracker.reauth import reauth_view
+
+        return [
+            path(
+                "reauth/",
+                self.admin_view(lambda request: reauth_view(request, self)),
+                name="reauth",
+            ),
+            *super().get_urls(),
+        ]
+
     def login(self, request, extra_context=None):
         self.login_form = OTPAdminAuthenticationForm if two_factor_required() else None
         return super().login(request, extra_context)

@@ -26,6 +26,9 @@ class ErrorCode(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
     WRONG_JURISDICTION = "wrong_jurisdiction"
     NOT_DELETABLE = "not_deletable"
+    FILE_TYPE_NOT_ACCEPTED = "file_type_not_accepted"
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_FILE = "invalid_file"
 
 
 class DomainError(ValidationError):

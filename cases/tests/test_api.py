@@ -1,6 +1,7 @@
 """Allegations, evidence, referrals and complaints over the API (CONTRACT.md)."""
 
 import hashlib
+import io
 import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from cases.models import Allegation, Referral
 from cases.tests.factories import make_allegation, make_referral
+from cases.tests.files import photo
 from facilities.tests.factories import make_facility
 from npm_tracker.tests.api_helpers import api_as, assert_problem
 
@@ -106,7 +109,7 @@ def test_allegation_transition_codes(reference):
 def test_evidence_upload_and_download_need_confidential(reference, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     allegation = make_allegation()
-    content = b"\x89PNG fake image bytes"
+    content = photo("PNG")
     plain = api_as(scopes="read write")
     url = f"/api/v1/allegations/{allegation.pk}/evidence/"
     upload = {"kind": "photo", "file": SimpleUploadedFile("bruise.png", content)}
@@ -121,7 +124,11 @@ def test_evidence_upload_and_download_need_confidential(reference, settings, tmp
     assert [e["id"] for e in insider.get(url).json()] == [item["id"]]
     download = insider.get(f"/api/v1/evidence/{item['id']}/file/")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == content
+    stored = b"".join(download.streaming_content)
+    assert (
+        Image.open(io.BytesIO(stored)).size == (32, 24)
+        and not Image.open(io.BytesIO(stored)).getexif()
+    )
     assert_problem(plain.get(f"/api/v1/evidence/{item['id']}/file/"), 403)
 
 

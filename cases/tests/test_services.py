@@ -22,6 +22,7 @@ from cases.models import (
     Victim,
 )
 from cases.tests.factories import make_allegation, make_referral
+from cases.tests.files import photo
 from facilities.tests.factories import country, make_facility, make_visit
 from npm_tracker.errors import NotDeletable
 from npm_tracker.models import ReferenceSequence
@@ -162,7 +163,7 @@ def test_consent_cannot_be_given_in_the_future(reference):
 def test_evidence_is_fingerprinted_and_its_file_never_rewritten(reference, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     allegation = make_allegation()
-    content = b"photo of the injury"
+    content = photo()
     evidence = services.evidence_add(
         actor=None,
         allegation=allegation,
@@ -180,7 +181,7 @@ def test_evidence_is_fingerprinted_and_its_file_never_rewritten(reference, setti
     newer = services.evidence_add(
         actor=None,
         allegation=allegation,
-        file=ContentFile(b"better photo", name="injury2.jpg"),
+        file=ContentFile(photo(colour=(10, 10, 10)), name="injury2.jpg"),
         kind="photo",
         supersedes=evidence,
     )

@@ -89,8 +89,12 @@ def _field_errors(detail) -> dict:
 def _django_validation(exc: DjangoValidationError):
     code = getattr(exc, "domain_code", None)
     if code is None:
-        codes = [e.code for e in exc.error_list] if not hasattr(exc, "error_dict") else []
-        code = codes[0] if codes and codes[0] else ErrorCode.INVALID
+        if hasattr(exc, "error_dict"):
+            codes = [e.code for errors in exc.error_dict.values() for e in errors]
+        else:
+            codes = [e.code for e in exc.error_list]
+        known = {str(member) for member in ErrorCode} - {str(ErrorCode.INVALID)}
+        code = next((c for c in codes if c in known), ErrorCode.INVALID)
     status_code = 409 if code in CONFLICT_CODES else 400
     if hasattr(exc, "error_dict"):
         errors = {

@@ -14,6 +14,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import ProsecutorOffice
 from cases.tests.factories import make_allegation
+from cases.tests.files import pdf
 from conftest import make_staff
 from npm_tracker.access import unusual_readers
 from npm_tracker.models import AccessLog
@@ -21,6 +22,7 @@ from npm_tracker.tests.api_helpers import api_as
 
 ALMATY = ZoneInfo("Asia/Almaty")
 NAME = "Ержан Конфиденциальный"
+PDF_BYTES = pdf("statement")
 
 
 def identified(**fields):
@@ -80,15 +82,15 @@ def test_evidence_downloads_are_checked_decrypted_and_logged(reference, settings
     evidence = services.evidence_add(
         actor=None,
         allegation=allegation,
-        file=ContentFile(b"photo bytes", name="p.jpg"),
-        kind="photo",
+        file=ContentFile(PDF_BYTES, name="statement.pdf"),
+        kind="document",
     )
     url = evidence.file.url
     assert url.startswith("/files/evidence/")
     kz = Client()
     kz.force_login(make_staff("kz-reader", "KZ"))
     response = kz.get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"photo bytes"
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
     assert AccessLog.objects.get().what == "evidence file"
     kg = Client()
     kg.force_login(make_staff("kg-reader", "KG"))

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from cases import services as case_services
 from cases.models import ProsecutorOffice
 from cases.tests.factories import make_allegation
+from cases.tests.files import pdf, photo
 from facilities.models import ExaminedArea
 from facilities.services import recommendation_create
 from facilities.tests.factories import make_facility, make_visit
@@ -192,7 +193,7 @@ def world(reference, settings, tmp_path):
         actor=None, referral=referral, kind="sent", occurred_at=received + timedelta(hours=1)
     )
     evidence = case_services.evidence_add(
-        actor=None, allegation=allegation, file=ContentFile(b"pdf", name="a.pdf"), kind="document"
+        actor=None, allegation=allegation, file=ContentFile(pdf(), name="a.pdf"), kind="document"
     )
     clients = {"anonymous": APIClient()}
     owners = {}
@@ -351,7 +352,7 @@ def test_every_route_answers_every_caller_exactly(world):
                 if template.endswith("/evidence/"):
                     kwargs = {
                         "format": "multipart",
-                        "data": {"kind": "photo", "file": ContentFile(b"img", name="p.png")},
+                        "data": {"kind": "photo", "file": ContentFile(photo("PNG"), name="p.png")},
                     }
                 elif role == "other_country" and template == "/api/v1/webhooks/":
                     kwargs["data"] = body

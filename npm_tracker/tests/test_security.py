@@ -142,3 +142,30 @@ def test_production_refuses_development_keys():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+@pytest.mark.django_db
+def test_managing_users_asks_for_the_password_again_after_a_while(reference):
+    from npm_tracker.reauth import SESSION_KEY
+
+    admin_user = make_staff("sysadmin-user", "KZ", roles=("sysadmin",), direct_permissions=False)
+    other = make_staff("someone", "KZ")
+    client = Client()
+    client.force_login(admin_user)  # a fresh login counts as a typed password
+    page = f"/admin/auth/user/{other.pk}/change/"
+    assert client.get(page).status_code == 200
+    session = client.session
+    session[SESSION_KEY] = time.time() - 3600
+    session.save()
+    asked = client.get(page)
+    assert asked.status_code == 302 and asked["Location"].startswith("/admin/reauth/")
+    wrong = client.post(asked["Location"], {"password": "not it"})
+    assert wrong.status_code == 200 and client.get(page).status_code == 302
+    right = client.post(asked["Location"], {"password": PASSWORD})
+    assert right.status_code == 302 and right["Location"] == page
+    assert client.get(page).status_code == 200
+    # The list itself is not a sensitive action.
+    session = client.session
+    session[SESSION_KEY] = 0
+    session.save()
+    assert client.get("/admin/auth/user/").status_code == 200
