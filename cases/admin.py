@@ -8,7 +8,10 @@ through their transition service).
 from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases import choices, services
 from cases.lifecycles import ALLEGATION, FOLLOW_UP, REFERRAL
@@ -98,7 +101,50 @@ class AllegationPartInline:
 
 class VictimInline(ConfidentialFieldsMixin, EvidenceAdminMixin, ScopedStackedInline):
     model = Victim
-    confidential_fields = ("full_name", "date_of_birth", "citizenship", "contact_details")
+    confidential_fields = (
+        "full_name",
+        "date_of_birth",
+        "citizenship",
+        "contact_details",
+        "elsewhere",
+    )
+
+    @admin.display(description=_("in other allegations"))
+    def elsewhere(self, obj):
+        """How many other allegations name the same person (by the blind index: nothing else is
+        decrypted), with links to those this user may open."""
+        if obj is None or obj.pk is None or not obj.identity_index:
+            return "—"
+        others = list(obj.same_person_elsewhere().values_list("pk", "reference"))
+        if not others:
+            return _("none")
+        visible = set(
+            Allegation.objects.visible_to(self._request_user)
+            .filter(pk__in=[pk for pk, _ref in others])
+            .values_list("pk", flat=True)
+            if self._request_user
+            else ()
+        )
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:cases_allegation_change", args=[pk]), reference)
+                for pk, reference in others
+                if pk in visible
+            ),
+        )
+        count = ngettext("%(n)d other allegation", "%(n)d other allegations", len(others)) % {
+            "n": len(others)
+        }
+        return format_html("{} {}", count, links)
+
+    _request_user = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._request_user = request.user
+        return super().get_formset(request, obj, **kwargs)
+
     max_num = 1
     extra = 1
     show_change_link = False
@@ -109,10 +155,18 @@ class VictimInline(ConfidentialFieldsMixin, EvidenceAdminMixin, ScopedStackedInl
         ),
         (
             _("Identity (confidential)"),
-            {"fields": ("full_name", "date_of_birth", "citizenship", "contact_details")},
+            {
+                "fields": (
+                    "full_name",
+                    "date_of_birth",
+                    "citizenship",
+                    "contact_details",
+                    "elsewhere",
+                )
+            },
         ),
     )
-    readonly_fields = ("pseudonym",)
+    readonly_fields = ("pseudonym", "elsewhere")
     autocomplete_fields = ("current_facility",)
 
     def persist(self, request, obj):

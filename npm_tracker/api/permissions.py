@@ -18,6 +18,8 @@ class HasScope(BasePermission):
         action = getattr(view, "action", None)
         if isinstance(user, ClientPrincipal) and user.api_client.prosecutor_office_id:
             return action in getattr(view, "prosecutor_actions", ())
+        if not _staff_model_permission(request, view):
+            return False
         any_of = getattr(view, "scopes_any_of", None)
         if any_of:
             return bool(held & frozenset(any_of))
@@ -25,3 +27,26 @@ class HasScope(BasePermission):
         if needed is None:
             needed = "read" if request.method in SAFE_METHODS else "write"
         return needed in held
+
+
+def _staff_model_permission(request, view) -> bool:
+    """Staff sessions hold the same model permissions on the API as in the admin (their role):
+    viewing needs ``view_<model>``, creating ``add_<model>``, other writes ``change_<model>``."""
+    from django.contrib.auth.models import AbstractBaseUser
+
+    user = request.user
+    if not isinstance(user, AbstractBaseUser) or user.is_superuser:
+        return True
+    model = getattr(view, "permission_model", None)
+    if model is None:
+        try:
+            model = view.get_queryset().model
+        except (AttributeError, AssertionError, KeyError, TypeError):
+            return True  # views without a model (statistics, vocabularies): scopes decide
+    if request.method in SAFE_METHODS:
+        action = "view"
+    elif getattr(view, "action", None) == "create":
+        action = "add"
+    else:
+        action = "change"
+    return user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")

@@ -162,3 +162,27 @@ def test_the_blind_index_finds_the_same_person_without_decrypting(reference):
     assert len(victim.identity_index) == 64 and NAME not in victim.identity_index
     with pytest.raises(FieldError):
         list(Victim.objects.filter(full_name__icontains="Гүл"))
+
+
+@pytest.mark.django_db
+def test_the_allegation_page_says_where_else_the_person_appears(reference):
+    from django.test import Client
+    from django.urls import reverse
+
+    from conftest import make_staff
+
+    first, _ = seed_person()
+    second = make_allegation(victim={"full_name": NAME.upper(), "date_of_birth": BORN})
+    client = Client()
+    client.force_login(make_staff("head", "KZ"))
+    page = client.get(reverse("admin:cases_allegation_change", args=[first.pk])).content.decode()
+    assert "1 other allegation" in page and second.reference in page
+    # A monitor who entered the allegation sees it, but not who the person is nor where else
+    # they appear.
+    user = make_staff("monitor", "KZ", roles=("monitor",))
+    Allegation.objects.filter(pk=first.pk).update(created_by=user)
+    monitor = Client()
+    monitor.force_login(user)
+    page = monitor.get(reverse("admin:cases_allegation_change", args=[first.pk]))
+    assert page.status_code == 200
+    assert second.reference not in page.content.decode() and NAME not in page.content.decode()
