@@ -20,6 +20,7 @@ from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import choices
 from facilities.models import Agency, Country, Facility, Region, Visit
@@ -102,7 +103,7 @@ class PlaceOfIncident(Vocabulary):
 class ConsistencyLevel(Vocabulary):
     """A step of the Istanbul Protocol scale linking medical findings to the allegation."""
 
-    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+    rank = models.PositiveSmallIntegerField(pgettext_lazy("order", "rank"), unique=True)
 
     country_field = "country"
 
@@ -158,7 +159,9 @@ class DeadlineRule(TranslatedName):
     )
     clock = models.CharField(_("clock"), max_length=32, choices=choices.Clock.choices)
     duration = models.PositiveIntegerField(_("duration"), validators=[MinValueValidator(1)])
-    unit = models.CharField(_("unit"), max_length=16, choices=choices.DurationUnit.choices)
+    unit = models.CharField(
+        pgettext_lazy("time unit", "unit"), max_length=16, choices=choices.DurationUnit.choices
+    )
     extension_duration = models.PositiveIntegerField(
         _("extension"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
@@ -556,9 +559,13 @@ class Perpetrator(AllegationPart):
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
     )
-    unit = models.CharField(_("unit"), max_length=200, blank=True)
-    rank = models.CharField(_("rank"), max_length=100, blank=True)
-    name = models.CharField(_("name"), max_length=300, blank=True)
+    unit = models.CharField(
+        pgettext_lazy("police or military unit", "unit"), max_length=200, blank=True
+    )
+    rank = models.CharField(
+        pgettext_lazy("military or police rank", "rank"), max_length=100, blank=True
+    )
+    name = models.CharField(pgettext_lazy("person's name", "name"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("alleged perpetrator")
@@ -998,7 +1005,10 @@ class Deadline(DomainModel):
     )
     duration = models.PositiveIntegerField(_("duration"), null=True, blank=True)
     unit = models.CharField(
-        _("unit"), max_length=16, choices=choices.DurationUnit.choices, blank=True
+        pgettext_lazy("time unit", "unit"),
+        max_length=16,
+        choices=choices.DurationUnit.choices,
+        blank=True,
     )
     legal_source = models.CharField(_("legal source"), max_length=300)
     started_at = models.DateTimeField(_("started at"))

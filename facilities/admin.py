@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import services as case_services
 from cases.models import Allegation
@@ -272,7 +273,7 @@ class VisitAdmin(TransitionAdminMixin, ScopedAdmin):
             _("Persons held and interviews"),
             {"fields": ("persons_held", "interviews_private", "interviews_group")},
         ),
-        (_("Summary"), {"fields": ("summary",)}),
+        (pgettext_lazy("visit summary", "Summary"), {"fields": ("summary",)}),
     )
     inlines = (
         TeamInline,

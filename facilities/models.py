@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from facilities import choices
 from npm_tracker import audit
@@ -421,7 +422,10 @@ class VisitTeamMember(VisitChild):
         related_name="visit_memberships",
     )
     full_name = models.CharField(
-        _("name"), max_length=200, blank=True, help_text=_("For participants without a login.")
+        pgettext_lazy("person's name", "name"),
+        max_length=200,
+        blank=True,
+        help_text=_("For participants without a login."),
     )
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     role = models.CharField(

@@ -8,9 +8,8 @@ strings), so the missing admin strings are translated in
 
 Those entries have no reference in this project's source, so `manage.py makemessages
 --no-obsolete` drops them from django.po. Run this script after every makemessages run
-(and before compilemessages):
+(and before compilemessages), from the project's root:
 
-    cd /work/main
     .venv/bin/python manage.py makemessages -l ru -l kk -l ky --no-obsolete \
         --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
     python3 locale/merge_overrides.py          # needs the gettext tools (msgcat, msgfmt)

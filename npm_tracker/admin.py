@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -432,7 +433,7 @@ class AccessLogAdmin(ScopedAdmin):
         if obj.allegation_id is None:
             return "—"
         url = reverse("admin:cases_allegation_change", args=[obj.allegation_id])
-        return format_html('<a href="{}">{}</a>', url, _("open"))
+        return format_html('<a href="{}">{}</a>', url, pgettext("link to open a record", "open"))
 
     def get_urls(self):
         return [

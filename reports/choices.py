@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportKind(models.TextChoices):
@@ -22,7 +23,7 @@ class ReportVersion(models.TextChoices):
 
 class RunStatus(models.TextChoices):
     PENDING = "pending", _("pending")
-    RUNNING = "running", _("running")
+    RUNNING = "running", pgettext_lazy("report status", "running")
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.models import Evidence, MedicalExamination, Perpetrator
 from facilities.models import NpmBody, Recommendation, VisitFinding, VisitObstacle
@@ -135,7 +136,12 @@ def annual_sections(figures: dict, *, public: bool) -> list[Section]:
         tables=[
             Table(
                 title=_("Key figures"),
-                columns=[_("Figure"), _("This year"), _("Previous year"), _("Change")],
+                columns=[
+                    _("Figure"),
+                    _("This year"),
+                    _("Previous year"),
+                    pgettext("difference between years", "Change"),
+                ],
                 rows=[
                     (row["name"], row["count"], row["previous"], row["change"])
                     for row in figures["trends"]
