@@ -42,6 +42,7 @@ api_v1 = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path(
         "files/evidence/<path:name>",
         admin.site.admin_view(evidence_file),

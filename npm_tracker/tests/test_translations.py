@@ -90,3 +90,28 @@ def test_every_string_of_the_code_is_in_the_catalogs(tmp_path):
 def test_the_translations_are_used(lang, expected):
     with translation.override(lang):
         assert translation.gettext("Visit report") == expected
+
+
+@pytest.mark.django_db
+def test_the_admin_header_switches_the_language_and_remembers_it(reference):
+    from django.test import Client
+
+    from conftest import make_staff
+
+    user = make_staff("switcher", "KZ")
+    client = Client()
+    client.force_login(user)
+    page = client.get("/admin/").content.decode()
+    assert 'action="/i18n/setlang/"' in page and 'value="kk"' in page
+    response = client.post("/i18n/setlang/", {"language": "kk", "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    user.staff_profile.refresh_from_db()
+    assert user.staff_profile.preferred_language == "kk"
+    page = client.get("/admin/").content.decode()
+    in_catalog = translation.gettext  # (a name makemessages does not collect from tests)
+    with translation.override("kk"):
+        assert in_catalog("Log out") in page
+        assert in_catalog("Reports") in page
+    assert client.post("/i18n/setlang/", {"language": "xx", "next": "/admin/"}).status_code == 302
+    user.staff_profile.refresh_from_db()
+    assert user.staff_profile.preferred_language == "kk"
