@@ -4,12 +4,7 @@
 # NOT in the backup and must be kept apart (docs/security.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Settings from .env, unless the environment already gives them.
-if [ -f .env ]; then
-  while IFS='=' read -r name value; do
-    [[ "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] && [ -z "${!name:-}" ] && export "$name=$value"
-  done < .env
-fi
+. scripts/env.sh
 url="${DATABASE_URL:?DATABASE_URL is not set}"
 media="${MEDIA_ROOT:-media}"
 target="${BACKUP_DIR:-var/backups}/$(date -u +%Y%m%dT%H%M%SZ)"

@@ -3,12 +3,7 @@
 # database (into DATABASE_URL, replacing what is there) and the stored files (into MEDIA_ROOT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Settings from .env, unless the environment already gives them.
-if [ -f .env ]; then
-  while IFS='=' read -r name value; do
-    [[ "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] && [ -z "${!name:-}" ] && export "$name=$value"
-  done < .env
-fi
+. scripts/env.sh
 source_dir="${1:?give the backup directory}"
 url="${DATABASE_URL:?DATABASE_URL is not set}"
 media="${MEDIA_ROOT:-media}"

@@ -2,12 +2,9 @@
 how often, including a real Celery worker and beat on Redis."""
 
 import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,9 +17,9 @@ from cases import notifications, services
 from cases.models import Deadline, Notification
 from cases.tests.factories import make_allegation, make_referral
 from conftest import make_staff
+from npm_tracker.tests.celery_helpers import celery_process
 
 ALMATY = ZoneInfo("Asia/Almaty")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def overdue_referral(officer):
@@ -104,17 +101,6 @@ def test_two_workers_at_once_send_one_notice(reference):
     assert Notification.objects.count() == 1
 
 
-def _celery(args, env):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "npm_tracker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(
     reference, tmp_path, celery_broker_per_test_process
@@ -133,8 +119,8 @@ def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
-    worker = _celery(["worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"], env)
-    beat = _celery(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)
+    worker = celery_process(["worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"], env)
+    beat = celery_process(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not Notification.objects.exists():

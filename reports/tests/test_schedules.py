@@ -4,13 +4,10 @@ succeed on retry."""
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 import redis
@@ -20,11 +17,10 @@ from django.db import connection
 
 from facilities.models import Country
 from npm_tracker.models import Webhook
+from npm_tracker.tests.celery_helpers import celery_process
 from npm_tracker.webhooks import new_secret, sign
 from reports import services
 from reports.models import ReportDelivery, ReportRun, ReportSchedule
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -103,17 +99,6 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def _celery(args, env):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "npm_tracker", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 def _wait(condition, seconds=90):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -155,8 +140,8 @@ def test_real_worker_and_beat_fail_visibly_then_retry_produces_one_report(
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
-    worker = _celery(["worker", "--pool=solo", "--loglevel=INFO", "-n", "reports@%h"], env)
-    beat = _celery(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)
+    worker = celery_process(["worker", "--pool=solo", "--loglevel=INFO", "-n", "reports@%h"], env)
+    beat = celery_process(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)
     try:
         assert _wait(lambda: ReportRun.objects.filter(status="failed").exists())
         time.sleep(4)  # the dispatcher fires again and again: still one run
