@@ -5,9 +5,8 @@ data was shown, from whichever channel showed it (admin page, API response, PDF,
 ids go into the log, never the values read.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
-
 from npm_tracker.models import AccessChannel, AccessLog
+from npm_tracker.services import actor_fields
 
 
 def _client_ip(request) -> str | None:
@@ -21,8 +20,8 @@ def record_reads(*, actor, channel: AccessChannel, records, what: str, request=N
 
     ``records`` are model instances with ``country_field`` access: allegations and their parts,
     referrals, evidence. Returns the rows written."""
-    user = actor if isinstance(actor, AbstractBaseUser) and actor.is_authenticated else None
-    label = "" if user else str(getattr(actor, "audit_label", actor or ""))[:200]
+    who = actor_fields(actor)
+    user, label = who["actor"], who["actor_label"][:200]
     rows = []
     for record in records:
         allegation_id, country_id = _allegation_and_country(record)

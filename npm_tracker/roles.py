@@ -122,7 +122,6 @@ PERMISSIONS = {
 }
 
 IDENTITY_ROLES = (HEAD, CASE_OFFICER)
-CASE_ROLES = (HEAD, CASE_OFFICER, MONITOR, AUDITOR)
 
 
 def roles_of(user) -> frozenset:
@@ -166,8 +165,6 @@ def visit_rule(user) -> Q | None:
         return None
     if MONITOR in roles:
         return Q(team__user=user) | Q(created_by=user)
-    if roles & {ANALYST, SYSADMIN}:
-        return Q(pk__in=[])
     return Q(pk__in=[])
 
 
@@ -190,11 +187,6 @@ def public_reports_only(user) -> bool:
         return False
     roles = roles_of(user)
     return ANALYST in roles and not roles & {HEAD, CASE_OFFICER, MONITOR, AUDITOR}
-
-
-def read_only(user) -> bool:
-    roles = roles_of(user)
-    return is_staff_user(user) and not user.is_superuser and roles == {AUDITOR}
 
 
 # How each model reaches the record a role rule is about: (rule, path). Models not listed are

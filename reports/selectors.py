@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -319,7 +318,14 @@ def annual_statistics(scope: Scope) -> dict:
     from facilities.selectors import facilities_overdue_for_periodic_visit
 
     figures = periodic_statistics(scope)
-    this_year, last_year = _key_figures(scope), _key_figures(scope.previous_year())
+    this_year = {
+        "visits": figures["visits"]["total"],
+        "allegations": figures["allegations"]["total"],
+        "referrals": figures["referrals"]["total"],
+        "recommendations": figures["recommendations"]["issued"],
+        "implemented": figures["recommendations"]["implemented"],
+    }
+    last_year = _key_figures(scope.previous_year())
     figures["trends"] = [
         {
             "code": code,
@@ -396,7 +402,3 @@ def suppress_small_cells(value):
                 result[key] = suppress_small_cells(item)
         return result
     return value
-
-
-def now_in(country) -> datetime:
-    return timezone.localtime(timezone.now(), country.zone)

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from npm_tracker.errors import DomainError
-from npm_tracker.services import staff_user, validated_save
+from npm_tracker.services import actor_fields, staff_user, validated_save
 from npm_tracker.webhooks import emit
 from reports import documents, pdf
 from reports.choices import Cadence, ReportKind, RunStatus
@@ -37,10 +37,8 @@ def _enqueue(run: ReportRun) -> None:
 
 
 def _requester_fields(actor) -> dict:
-    user = staff_user(actor)
-    if user is not None:
-        return {"requested_by": user}
-    return {"requested_by_label": str(getattr(actor, "audit_label", actor or ""))[:200]}
+    fields = actor_fields(actor)
+    return {"requested_by": fields["actor"], "requested_by_label": fields["actor_label"][:200]}
 
 
 @transaction.atomic
