@@ -1,5 +1,7 @@
 """Test-wide fixtures: reference data, staff users scoped by country."""
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -26,8 +28,14 @@ def celery_broker_per_test_process(worker_id):
 
     from npm_tracker.celery import app
 
-    # Redis has databases 0-15: test processes use 8, 9, ... and a run without xdist 15.
-    number = 8 + int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 15
+    # Redis has databases 0-15: test processes use 8, 9, ... and a run without xdist 15, unless
+    # TEST_REDIS_DB names the first one (to run two suites side by side on one Redis).
+    first = os.environ.get("TEST_REDIS_DB")
+    index = int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else None
+    if first is not None:
+        number = int(first) + (index or 0)
+    else:
+        number = 8 + index if index is not None else 15
     url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
     settings.CELERY_BROKER_URL = url
     app.conf.broker_url = url
