@@ -4,12 +4,14 @@ A monitor logs a whole visit on one page: team, findings, obstacles, dissenting 
 recommendations and the allegations raised during the visit are inlines of the visit.
 """
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -286,6 +288,14 @@ class VisitAdmin(TransitionAdminMixin, ScopedAdmin):
 
     def persist(self, request, obj):
         return services.visit_save(actor=request.user, visit=obj)
+
+    def object_links(self, request, obj):
+        # The admin has no nested inlines: a complete allegation (victim, consent, methods,
+        # perpetrators) is entered on its own form, opened prefilled with this visit.
+        if not request.user.has_perm("cases.add_allegation"):
+            return []
+        url = reverse("admin:cases_allegation_add") + "?" + urlencode({"visit": obj.pk})
+        return [(_("Add allegation"), url)]
 
 
 class ResponseInline(ScopedStackedInline):

@@ -294,6 +294,10 @@ class TransitionAdminMixin:
     def report_country(self, obj):  # pragma: no cover - overridden where report_kind is set
         raise NotImplementedError
 
+    def object_links(self, request, obj) -> list[tuple[str, str]]:
+        """Further (label, url) buttons of the record's page, e.g. adding a record linked to it."""
+        return []
+
     def allowed_steps(self, obj):
         country, opened_on = self.transition_context(obj)
         return self.lifecycle.allowed(country, opened_on, obj.status)
@@ -324,6 +328,8 @@ class TransitionAdminMixin:
             )
         if obj is not None and self.report_kind:
             extra_context["report_url"] = self.report_request_url(obj)
+        if obj is not None:
+            extra_context["object_links"] = self.object_links(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, step):

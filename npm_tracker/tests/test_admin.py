@@ -231,7 +231,10 @@ def test_allegation_added_from_a_visit_gets_reference_and_victim(client, referen
     assert allegation.reference == "KZ-2026-000001"
     assert allegation.facility == facility
     assert Victim.objects.filter(allegation=allegation).exists()
-    page = client.get(reverse("admin:cases_allegation_add") + f"?visit={allegation.visit_id}")
+    visit_page = client.get(reverse("admin:facilities_visit_change", args=[allegation.visit_id]))
+    add_url = reverse("admin:cases_allegation_add") + f"?visit={allegation.visit_id}"
+    assert f'href="{add_url}"' in visit_page.content.decode()
+    page = client.get(add_url)
     assert page.context["adminform"].form.initial["facility"] == facility.pk
 
 
