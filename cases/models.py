@@ -1078,6 +1078,11 @@ class Deadline(DomainModel):
     def overdue(self) -> bool:
         return self.met_at is None and self.due_at < timezone.now()
 
+    @property
+    def subject(self):
+        """The record whose clock this is: a referral, follow-up, recommendation or allegation."""
+        return self.referral or self.follow_up or self.recommendation or self.allegation
+
 
 class Notification(models.Model):
     """A message sent to a staff user, recorded so that it is sent once: one overdue notice per

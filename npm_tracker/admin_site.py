@@ -10,6 +10,15 @@ def two_factor_required() -> bool:
 
 
 class NpmAdminSite(admin.AdminSite):
+    index_template = "admin/npm_tracker/dashboard.html"
+
+    def index(self, request, extra_context=None):
+        """The home page: the user's work (npm_tracker.dashboard) above the list of models."""
+        from npm_tracker.dashboard import dashboard_for
+
+        extra_context = {**(extra_context or {}), "dashboard": dashboard_for(request.user)}
+        return super().index(request, extra_context)
+
     def has_permission(self, request):
         allowed = super().has_permission(request)
         if allowed and two_factor_required():
