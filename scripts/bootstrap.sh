@@ -14,7 +14,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 # --- OS packages --------------------------------------------------------------------------------
-OS_PACKAGES=(postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils)
+# chromium: the browser tests (npm_tracker/tests/browser) drive this one headless; Playwright never
+# downloads a browser of its own.
+OS_PACKAGES=(postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils
+  chromium)
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 missing=()
 for p in "${OS_PACKAGES[@]}"; do have_pkg "$p" || missing+=("$p"); done

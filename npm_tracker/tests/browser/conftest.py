@@ -1,0 +1,308 @@
+"""Browser tests: the app served by the processes ``make run`` starts (the web server, a Celery
+worker and Celery beat), pointed at this test process's database and Redis broker, and driven by
+the system Chromium through Playwright.
+
+Every page a test opens is watched: a Content-Security-Policy violation or an uncaught
+JavaScript error reported by the browser fails the test.
+"""
+
+import collections
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from npm_tracker.tests.celery_helpers import ROOT, celery_process
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "var" / "screenshots"))
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 768, "height": 1024}
+PASSWORD = "pw-for-tests-only"  # what conftest.make_staff gives every user
+# Playwright runs its event loop in the test's thread; the ORM calls of a test (given / then) are
+# ordinary synchronous code between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def chromium_path() -> str:
+    """The Debian ``chromium`` package (installed by scripts/bootstrap.sh), or CHROMIUM_PATH."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(path, os.X_OK):
+        pytest.fail(
+            f"Chromium not found at {path}: run scripts/bootstrap.sh (it installs the chromium "
+            "package) or set CHROMIUM_PATH.",
+            pytrace=False,
+        )
+    return path
+
+
+class Output:
+    """Drains a process's output in a thread (a full pipe would block the process) and keeps
+    the last lines for the failure message."""
+
+    def __init__(self, process: subprocess.Popen, name: str):
+        self.process = process
+        self.name = name
+        self.lines: collections.deque = collections.deque(maxlen=200)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    def tail(self) -> str:
+        return f"--- {self.name} (exit {self.process.poll()}) ---\n" + "\n".join(self.lines)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def free_port() -> int:
+    """A free loopback port: from BROWSER_TEST_PORT upwards when set, else one the OS picks."""
+    first = int(os.environ.get("BROWSER_TEST_PORT", "0"))
+    for port in range(first, first + 200) if first else [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port from {first}")
+
+
+@dataclass
+class Stack:
+    env: dict
+    mail_dir: Path
+    processes: list = field(default_factory=list)
+
+    def check_alive(self):
+        for process in self.processes:
+            assert process.process.poll() is None, process.tail()
+
+    def logs(self) -> str:
+        return "\n".join(p.tail() for p in self.processes)
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup, celery_broker_per_test_process, tmp_path_factory, worker_id):
+    """Celery worker and beat for the whole session, on the test database and the Redis broker
+    of this test process. Beat runs the overdue scan every 2 seconds."""
+    from django.conf import settings
+
+    chromium_path()
+    db = settings.DATABASES["default"]
+    database_url = (
+        f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'], safe='')}"
+        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+    )
+    base = tmp_path_factory.mktemp("stack")
+    broker = celery_broker_per_test_process
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": broker,
+        "CACHE_URL": broker,
+        "REQUIRE_TWO_FACTOR": "true",
+        "OVERDUE_SCAN_SECONDS": "2",
+        "MEDIA_ROOT": str(base / "media"),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(base / "mail"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = Stack(env=env, mail_dir=base / "mail")
+    name = f"browser-{worker_id}@%h"
+    result.processes.append(
+        Output(
+            celery_process(["worker", "--pool=solo", "--loglevel=INFO", "-n", name], env), "worker"
+        )
+    )
+    result.processes.append(
+        Output(
+            celery_process(["beat", "--loglevel=INFO", "-s", str(base / "beat-schedule")], env),
+            "beat",
+        )
+    )
+    try:
+        yield result
+    finally:
+        for process in result.processes:
+            process.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def server(stack, transactional_db, request):
+    """The web server as ``make run`` starts it (runserver, static files by whitenoise), on a
+    free loopback port. One per test: a transactional test ends by emptying every table, content
+    types included, and a long-lived server would keep their old ids in its cache."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env={**stack.env, "SITE_URL": f"http://127.0.0.1:{port}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    web = Output(process, "web")
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, web.tail()
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "the web server did not answer\n" + web.tail()
+        time.sleep(0.2)
+    stack.check_alive()
+    try:
+        yield url
+    finally:
+        web.stop()
+        call = getattr(request.node, "report_call", None)
+        if call is not None and call.failed:
+            print(web.tail(), stack.logs(), sep="\n")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=path, headless=True, args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()
+
+
+class BrowserProblems:
+    """What the browser reports while a test runs: CSP violations and uncaught errors."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+
+    def console(self, message):
+        text = message.text
+        if "Content Security Policy" in text or "Refused to" in text:
+            self.messages.append(f"console {message.type} at {message.location}: {text}")
+
+    def page_error(self, error):
+        self.messages.append(f"uncaught error: {error}")
+
+
+@pytest.fixture
+def officer(reference):
+    """An NPM head for Kazakhstan with a TOTP device, logging in with a second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import make_staff
+
+    user = make_staff("aigerim", "KZ")
+    user.email = "aigerim@npm.example"
+    user.save(update_fields=["email"])
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def log_in(page, user, password=PASSWORD, *, on_password_only=None):
+    """The admin login as a staff member does it: username and password first; the page then
+    asks for the authenticator (device) and its current TOTP code. ``on_password_only`` is
+    called with the page shown between the two steps."""
+    from django_otp.oath import totp
+
+    device = user.totpdevice_set.get()
+    page.goto("/admin/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
+    page.locator("#id_otp_device").wait_for()
+    if on_password_only is not None:
+        on_password_only(page)
+    page.locator("#id_otp_device").select_option(label=device.name)
+    page.locator("#id_otp_token").fill(f"{totp(device.bin_key):06d}")
+    page.locator("#id_otp_token").press("Enter")
+    page.wait_for_url("**/admin/")
+
+
+@pytest.fixture
+def problems():
+    return BrowserProblems()
+
+
+@pytest.fixture
+def page(browser, server, problems, request):
+    """A fresh browser (own cookies) at 1280×800 in English, watched for CSP violations and
+    uncaught JavaScript errors; any of them fails the test."""
+    context = browser.new_context(
+        viewport=DESKTOP, locale="en-US", base_url=server, accept_downloads=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("console", problems.console)
+    page.on("pageerror", problems.page_error)
+    yield page
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:
+        screenshot(page, f"failed-{request.node.name}", full_page=True)
+        print(f"The page at failure: {page.url}")
+    context.close()
+    if problems.messages:
+        pytest.fail("The browser reported:\n" + "\n".join(problems.messages), pytrace=False)
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=full_page)
+    return path
+
+
+def assert_usable(page, name: str, *, buttons=()) -> None:
+    """The current page at 1280×800 and at tablet width: the document does not scroll
+    sideways, and the given buttons (locators) can be reached and clicked. Saves the tablet
+    view as ``<name>-tablet.png``."""
+    for size in (DESKTOP, TABLET):
+        page.set_viewport_size(size)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1] + 2, (
+            f"{page.url} scrolls sideways at {size['width']}px: content {widths[0]}px wide"
+        )
+        for button in buttons:
+            button.scroll_into_view_if_needed()
+            assert button.is_visible() and button.is_enabled(), (button, size)
+            box = button.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= size["width"] + 1, (
+                f"{button} is outside the window at {size['width']}px: {box}"
+            )
+            button.click(trial=True)  # actionable: visible, stable, not covered
+        if size is TABLET:
+            screenshot(page, f"{name}-tablet")
+    page.set_viewport_size(DESKTOP)
