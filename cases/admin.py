@@ -34,6 +34,7 @@ from cases.models import (
     Victim,
     Witness,
 )
+from cases.resources import AllegationResource
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.access import record_reads
 from npm_tracker.admin import (
@@ -269,6 +270,7 @@ class AllegationAdmin(
 ):
     lifecycle = ALLEGATION
     confidential_fields = ("injuries",)
+    resource_classes = [AllegationResource]
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -38,6 +38,7 @@ from facilities.models import (
     VisitTeamMember,
     VisitType,
 )
+from facilities.resources import FacilityResource, RecommendationResource, VisitResource
 from npm_tracker.admin import (
     EvidenceAdminMixin,
     ScopedAdmin,
@@ -46,6 +47,7 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
+from npm_tracker.spreadsheets import SpreadsheetImportMixin
 from npm_tracker.workflow import local_day
 
 NAME_FIELDS = ("name_en", "name_ru", "name_kk", "name_ky")
@@ -98,8 +100,9 @@ class PeriodicVisitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Facility)
-class FacilityAdmin(ScopedAdmin):
+class FacilityAdmin(SpreadsheetImportMixin, ScopedAdmin):
     change_list_template = "admin/facilities/facility_change_list.html"
+    resource_classes = [FacilityResource]
     list_display = (
         "name",
         "country",
@@ -231,8 +234,9 @@ class VisitAllegationInline(EvidenceAdminMixin, ScopedStackedInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(TransitionAdminMixin, ScopedAdmin):
+class VisitAdmin(SpreadsheetImportMixin, TransitionAdminMixin, ScopedAdmin):
     lifecycle = VISIT
+    resource_classes = [VisitResource]
     step_labels = dict(VisitStatus.choices)
     report_kind = "visit"
 
@@ -320,8 +324,9 @@ class ResponseInline(ScopedStackedInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(TransitionAdminMixin, ScopedAdmin):
+class RecommendationAdmin(SpreadsheetImportMixin, TransitionAdminMixin, ScopedAdmin):
     lifecycle = RECOMMENDATION
+    resource_classes = [RecommendationResource]
     step_labels = dict(RecommendationStatus.choices)
     inlines = (ResponseInline,)
 

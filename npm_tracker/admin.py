@@ -33,6 +33,7 @@ from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
 from npm_tracker.reauth import RecentPasswordRequiredMixin
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.services import validated_save
+from npm_tracker.spreadsheets import SpreadsheetExportMixin
 
 admin.site.site_header = _("NPM Tracker")
 admin.site.site_title = _("NPM Tracker")
@@ -82,8 +83,8 @@ class ScopedFormMixin:
         return validated_save(obj)
 
 
-class ScopedAdmin(ScopedFormMixin, admin.ModelAdmin):
-    """Base of every domain ``ModelAdmin``."""
+class ScopedAdmin(SpreadsheetExportMixin, ScopedFormMixin, admin.ModelAdmin):
+    """Base of every domain ``ModelAdmin``; its list exports to CSV and XLSX."""
 
     list_per_page = 50
     show_full_result_count = False

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "import_export",
     "pghistory",
     "pghistory.admin",
     "npm_tracker",
@@ -388,3 +389,7 @@ if IS_PRODUCTION and (
     or BLIND_INDEX_KEY in ("", DEV_BLIND_INDEX_KEY)
 ):
     raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY for production.")
+
+# Spreadsheets in and out of the admin (npm_tracker/spreadsheets.py): every import in one
+# transaction, rolled back unless every row is valid.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
