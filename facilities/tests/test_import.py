@@ -284,3 +284,26 @@ def test_the_messages_are_marked_for_translation(client):
     ):
         response = preview(client, "facility", csv_file([HEADER, UNKNOWN_REGION]))
     assert any(m == "«Unknown region “Atlantis”.»" for _l, _c, m in errors_of(response))
+
+
+@pytest.mark.django_db
+def test_the_sample_files_of_the_documentation_import(client):
+    from django.conf import settings
+
+    samples = settings.BASE_DIR / "docs" / "samples"
+    for model, name in (
+        ("facility", "facilities.csv"),
+        ("visit", "visits.csv"),
+        ("recommendation", "recommendations.csv"),
+    ):
+        upload = SimpleUploadedFile(name, (samples / name).read_bytes(), content_type="text/csv")
+        response = preview(client, model, upload)
+        assert errors_of(response) == [], name
+        assert confirm(client, model, response).status_code == 302, name
+    assert (Facility.objects.count(), Visit.objects.count(), Recommendation.objects.count()) == (
+        2,
+        2,
+        2,
+    )
+    sizo = Facility.objects.get(name="СИЗО-1")
+    assert sizo.medical_care_agency.code == "kz_moh" and sizo.registered_on == date(2014, 2, 1)
