@@ -21,12 +21,9 @@ from urllib.parse import quote
 
 import pytest
 
+from npm_tracker.tests.browser.helpers import DESKTOP, screenshot
 from npm_tracker.tests.celery_helpers import ROOT, celery_process
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "var" / "screenshots"))
-DESKTOP = {"width": 1280, "height": 800}
-TABLET = {"width": 768, "height": 1024}
-PASSWORD = "pw-for-tests-only"  # what conftest.make_staff gives every user
 # Playwright runs its event loop in the test's thread; the ORM calls of a test (given / then) are
 # ordinary synchronous code between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -232,26 +229,6 @@ def officer(reference):
     return user
 
 
-def log_in(page, user, password=PASSWORD, *, on_password_only=None):
-    """The admin login as a staff member does it: username and password first; the page then
-    asks for the authenticator (device) and its current TOTP code. ``on_password_only`` is
-    called with the page shown between the two steps."""
-    from django_otp.oath import totp
-
-    device = user.totpdevice_set.get()
-    page.goto("/admin/")
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(password)
-    page.locator("#id_password").press("Enter")
-    page.locator("#id_otp_device").wait_for()
-    if on_password_only is not None:
-        on_password_only(page)
-    page.locator("#id_otp_device").select_option(label=device.name)
-    page.locator("#id_otp_token").fill(f"{totp(device.bin_key):06d}")
-    page.locator("#id_otp_token").press("Enter")
-    page.wait_for_url("**/admin/")
-
-
 @pytest.fixture
 def problems():
     return BrowserProblems()
@@ -276,33 +253,3 @@ def page(browser, server, problems, request):
     context.close()
     if problems.messages:
         pytest.fail("The browser reported:\n" + "\n".join(problems.messages), pytrace=False)
-
-
-def screenshot(page, name: str, *, full_page: bool = False) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path, full_page=full_page)
-    return path
-
-
-def assert_usable(page, name: str, *, buttons=()) -> None:
-    """The current page at 1280×800 and at tablet width: the document does not scroll
-    sideways, and the given buttons (locators) can be reached and clicked. Saves the tablet
-    view as ``<name>-tablet.png``."""
-    for size in (DESKTOP, TABLET):
-        page.set_viewport_size(size)
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert widths[0] <= widths[1] + 2, (
-            f"{page.url} scrolls sideways at {size['width']}px: content {widths[0]}px wide"
-        )
-        for button in buttons:
-            button.scroll_into_view_if_needed()
-            assert button.is_visible() and button.is_enabled(), (button, size)
-            box = button.bounding_box()
-            assert box and box["x"] >= 0 and box["x"] + box["width"] <= size["width"] + 1, (
-                f"{button} is outside the window at {size['width']}px: {box}"
-            )
-            button.click(trial=True)  # actionable: visible, stable, not covered
-        if size is TABLET:
-            screenshot(page, f"{name}-tablet")
-    page.set_viewport_size(DESKTOP)
