@@ -96,7 +96,9 @@ def choose_option(page, selector: str, label_start: str, *, backwards: bool = Fa
     assert chosen.startswith(label_start), (selector, chosen)
 
 
-def autocomplete(page, select_id: str, text: str, expect: str | None = None) -> None:
+def autocomplete(
+    page, select_id: str, text: str, expect: str | None = None, *, backwards: bool = False
+) -> None:
     """Tab to an autocomplete (select2) field, type, and press Enter on the first match.
 
     A single choice opens with Enter and searches in its dropdown; a multiple choice is searched
@@ -106,7 +108,7 @@ def autocomplete(page, select_id: str, text: str, expect: str | None = None) -> 
     target = (
         f"{container} .select2-search__field" if multiple else f"{container} .select2-selection"
     )
-    tab_to(page, target)
+    tab_to(page, target, backwards=backwards)
     if not multiple:
         page.keyboard.press("Enter")
         page.locator(".select2-container--open .select2-search__field").wait_for()

@@ -6,9 +6,15 @@ Each journey saves screenshots under var/screenshots/ (``make screenshots`` copi
 into docs/images/ for the README).
 """
 
-import pytest
+import time
+from datetime import timedelta
 
-from cases.models import Allegation
+import pytest
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import Allegation, Referral
+from cases.tests.factories import make_allegation, make_referral
 from facilities.models import Visit
 from facilities.tests.factories import make_facility
 from npm_tracker.tests.browser.helpers import (
@@ -144,3 +150,81 @@ def test_log_an_unannounced_visit_and_the_allegation_raised_on_it(page, officer)
     assert page.locator("#allegations-group").get_by_text(allegation.reference).first.is_visible()
     screenshot(page, "visit")
     screenshot(page, "visit-full", full_page=True)
+
+
+def test_refer_an_allegation_and_record_its_erdr_registration(page, officer):
+    allegation = make_allegation("KZ", assigned_officer=officer)
+    log_in(page, officer)
+
+    # The referral is added on the allegation's page, addressed with the autocomplete.
+    page.goto(f"/admin/cases/allegation/{allegation.pk}/change/")
+    add_inline_row(page, "referrals")
+    autocomplete(page, "id_referrals-0-prosecutor_office", "Prosecutor General", backwards=True)
+    tab_to(page, "input[name=_continue]")
+    page.keyboard.press("Enter")
+    page.locator("ul.messagelist .success").wait_for()
+    referral = Referral.objects.get(allegation=allegation)
+    assert referral.status == "draft" and referral.prosecutor_office.code == "kz_gpo"
+
+    # The allowed steps are buttons on the referral's page; each asks for what it needs.
+    page.locator("#referrals-group a.inlinechangelink").click()
+    page.wait_for_url(f"**/admin/cases/referral/{referral.pk}/change/")
+    assert page.locator(".object-tools a.npm-step").all_inner_texts() == ["SENT TO THE PROSECUTOR"]
+    page.get_by_role("link", name="sent to the prosecutor").click()
+    submit = page.locator("input[type=submit][value='Record this step']")
+    assert_usable(page, "referral-send", buttons=[submit])
+    submit.click()
+    page.locator("ul.messagelist .success").wait_for()
+
+    page.get_by_role("link", name="registered", exact=True).click()
+    tab_to(page, "#id_external_number")
+    page.keyboard.press("Enter")  # without the ERDR number the step is refused
+    page.locator(".errorlist").first.wait_for()
+    assert Referral.objects.get(pk=referral.pk).status == "sent"
+    type_into(page, "#id_external_number", "261500031000123")
+    page.keyboard.press("Enter")
+    page.locator("ul.messagelist .success").wait_for()
+
+    referral.refresh_from_db()
+    allegation.refresh_from_db()
+    assert referral.status == "registered" and referral.external_number == "261500031000123"
+    assert allegation.status == "referred"
+    assert "261500031000123" in page.locator("div.field-external_number").inner_text()
+    assert page.locator("div.field-status").inner_text().endswith("registered")
+    clocks = page.locator("div.field-clocks").inner_text()
+    assert "Referral answer" in clocks or "referral answer" in clocks.lower()
+    screenshot(page, "referral")
+    assert_usable(page, "referral")
+
+
+def test_a_legal_deadline_is_shown_overdue_and_its_officer_is_told(page, officer, stack):
+    now = timezone.now()
+    allegation = make_allegation(
+        "KZ", assigned_officer=officer, received_at=now - timedelta(days=45)
+    )
+    referral = make_referral(allegation)
+    # Sent five weeks ago: the 15 working days the prosecutor had to answer are over.
+    case_services.referral_transition(
+        actor=officer, referral=referral, kind="sent", occurred_at=now - timedelta(days=35)
+    )
+    deadline = referral.deadlines.get()
+    assert deadline.due_at < now and deadline.met_at is None
+
+    log_in(page, officer)
+    page.goto(f"/admin/cases/referral/{referral.pk}/change/")
+    clocks = page.locator("div.field-clocks")
+    assert clocks.locator("strong.errornote", has_text="OVERDUE").is_visible()
+    assert deadline.legal_source and deadline.legal_source in clocks.inner_text()
+    screenshot(page, "referral-overdue")
+
+    # Celery beat runs the overdue scan; the worker tells the responsible officer once.
+    for _ in range(60):
+        deadline.refresh_from_db()
+        if deadline.overdue_notified_at is not None:
+            break
+        time.sleep(1)
+    assert deadline.overdue_notified_at is not None, stack.logs()
+    mails = [p.read_text() for p in stack.mail_dir.glob("*.log")]
+    assert any(referral.reference in m and officer.email in m for m in mails), mails
+    page.reload()
+    assert page.locator("div.field-clocks strong.errornote", has_text="OVERDUE").is_visible()
