@@ -898,6 +898,10 @@ class AllegationEvent(Evidence_, LifecycleEvent):
     def __str__(self) -> str:
         return f"{self.kind} · {self.occurred_at:%Y-%m-%d}"
 
+    def get_kind_display(self) -> str:
+        # An allegation's steps are named after the status they lead to.
+        return dict(choices.AllegationStatus.choices).get(self.kind, self.kind)
+
 
 class ReprisalFollowUp(ClockedMixin, Evidence_, DomainModel):
     """A check that a person who spoke to the NPM suffered no reprisal (OPCAT Art. 21).

@@ -1,9 +1,30 @@
 """Reads of the cases app that need more than a filter."""
 
+from django.apps import apps
+from django.utils.text import capfirst
+from django.utils.translation import pgettext_lazy
+
 from cases.models import Allegation, Deadline, ReferralEvent
 
 # Names shown in the history instead of the technical event-table names.
-HISTORY_LABELS = {"insert": "created", "update": "changed", "delete": "deleted"}
+HISTORY_LABELS = {
+    "insert": pgettext_lazy("history", "created"),
+    "update": pgettext_lazy("history", "changed"),
+    "delete": pgettext_lazy("history", "deleted"),
+}
+
+
+def _model_name(label: str) -> str:
+    """The verbose name of the record an event of pghistory's event model ``label`` tracks."""
+    try:
+        model = apps.get_model(label).pgh_tracked_model
+    except (LookupError, AttributeError):
+        return label.split(".")[-1]
+    if model._meta.auto_created:  # a many-to-many table: name it by its field
+        owner = model._meta.auto_created
+        field = next(f for f in owner._meta.many_to_many if f.remote_field.through is model)
+        return f"{capfirst(owner._meta.verbose_name)}: {field.verbose_name}"
+    return capfirst(model._meta.verbose_name)
 
 
 def timeline_of(allegation: Allegation) -> list:
@@ -13,7 +34,12 @@ def timeline_of(allegation: Allegation) -> list:
     )
     own = allegation.events.select_related("actor")
     rows = [
-        {"at": e.occurred_at, "what": e.kind, "subject": allegation.reference, "event": e}
+        {
+            "at": e.occurred_at,
+            "what": e.get_kind_display(),
+            "subject": allegation.reference,
+            "event": e,
+        }
         for e in own
     ] + [
         {
@@ -63,7 +89,7 @@ def history_of(allegation: Allegation, *, limit: int = 200) -> list:
         rows.append(
             {
                 "at": event["pgh_created_at"],
-                "model": event["pgh_model"].split(".")[-1].removesuffix("History"),
+                "model": _model_name(event["pgh_model"]),
                 "label": HISTORY_LABELS.get(event["pgh_label"], event["pgh_label"]),
                 "fields": sorted((event["pgh_diff"] or {}).keys()),
                 "who": context.get("user") or context.get("actor") or "",

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.contrib.admin.widgets import (
     AdminDateWidget,
     AdminSplitDateTime,
@@ -24,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -469,8 +470,85 @@ class AccessLogAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/npm_tracker/accesslog/unusual.html", context)
 
 
+# django-otp's model and admin carry English labels that are not marked for translation: the
+# device admin names every field, section and column itself, in the user's language.
+TOTP_LABELS = {
+    "user": (_("user"), ""),
+    "name": (_("device name"), _("A name for the user to recognise the device by.")),
+    "confirmed": (_("confirmed"), _("Only a confirmed device can be used to log in.")),
+    "created_at": (_("created at"), ""),
+    "last_used_at": (_("last used at"), ""),
+    "key": (_("secret key"), _("The shared secret, in hexadecimal (up to 40 bytes).")),
+    "step": (_("time step"), _("Seconds each code is valid for.")),
+    "t0": (_("start time"), _("Unix time from which the time steps are counted.")),
+    "digits": (_("digits"), ""),
+    "tolerance": (_("tolerance"), _("Time steps before or after the current one accepted.")),
+    "drift": (_("drift"), _("Time steps the device's clock is known to be off.")),
+    "last_t": (_("last time step used"), ""),
+    "throttling_failure_timestamp": (_("last failed attempt at"), ""),
+    "throttling_failure_count": (_("failed attempts in a row"), ""),
+}
+TOTP_SECTIONS = {
+    "Identity": _("Device"),
+    "Timestamps": _("Dates"),
+    "Configuration": _("Configuration"),
+    "State": pgettext_lazy("device", "State"),
+    "Throttling": _("Failed attempts"),
+}
+
+
+def _totp_column(name):
+    @admin.display(description=TOTP_LABELS[name][0], ordering=name)
+    def column(*args):  # a list column (device) or a read-only field method (admin, device)
+        value = getattr(args[-1], name)
+        return value if name == "confirmed" else display_for_value(value, "-")
+
+    if name == "confirmed":
+        column.boolean = True
+    column.__name__ = f"totp_{name}"
+    return column
+
+
+class _ConfirmedFilter(admin.BooleanFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = TOTP_LABELS["confirmed"][0]
+
+
 class TOTPDeviceAdmin(RecentPasswordRequiredMixin, _TOTPDeviceAdmin):
     """Two-factor devices: adding or removing one asks for the administrator's password again."""
+
+    list_display = [
+        _totp_column(n) for n in ("user", "name", "created_at", "last_used_at", "confirmed")
+    ]
+    list_filter = [("confirmed", _ConfirmedFilter)]
+    readonly_fields = ["totp_created_at", "totp_last_used_at", "qrcode_link"]
+
+    totp_created_at = _totp_column("created_at")
+    totp_last_used_at = _totp_column("last_used_at")
+
+    @admin.display(description=_("QR code"))
+    def qrcode_link(self, device):
+        if device.pk is None:
+            return ""
+        href = reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
+        return format_html('<a href="{}">{}</a>', href, _("show the QR code"))
+
+    def get_fieldsets(self, request, obj=None):
+        readonly = {"created_at": "totp_created_at", "last_used_at": "totp_last_used_at"}
+        return [
+            (
+                TOTP_SECTIONS.get(name, name),
+                {**options, "fields": [readonly.get(f, f) for f in options["fields"]]},
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in TOTP_LABELS:
+            field.label, field.help_text = TOTP_LABELS[db_field.name]
+        return field
 
 
 admin.site.unregister(TOTPDevice)

@@ -135,7 +135,7 @@ def _figures(user, today: date, now: datetime) -> list[CountryFigures]:
 def _activity(user, mine) -> list[Activity]:
     """The latest lifecycle steps of the user's allegations and of their referrals."""
     steps = [
-        Activity(e.occurred_at, e.allegation, e.kind, e.note)
+        Activity(e.occurred_at, e.allegation, e.get_kind_display(), e.note)
         for e in AllegationEvent.objects.filter(allegation__in=mine)
         .select_related("allegation")
         .order_by("-occurred_at")[:LIST_LENGTH]

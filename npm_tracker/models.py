@@ -5,6 +5,7 @@ from datetime import date
 
 import pgtrigger
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -55,6 +56,7 @@ class TranslatedName(models.Model):
         return self.name
 
     @property
+    @admin.display(description=_("name"))
     def name(self) -> str:
         return translated(self, "name")
 
@@ -253,6 +255,7 @@ class LifecycleEvent(models.Model):
         return f"{self.kind} · {self.occurred_at:%Y-%m-%d}"
 
     @property
+    @admin.display(description=_("recorded by"))
     def recorded_by(self) -> str:
         if self.actor_id:
             return self.actor.get_full_name() or self.actor.get_username()
