@@ -38,7 +38,9 @@ class ReportRequestForm(forms.ModelForm):
             self.initial["language"] = translation.get_language()
         # The form only validates the request: asking again for an existing report is answered
         # with that report (by the service), so the one-current-run constraint is not checked.
-        self.instance.is_current = False
+        # Only a new request: a run's own page shows whether it is the current one.
+        if self.instance._state.adding:
+            self.instance.is_current = False
 
 
 @admin.register(ReportRun)

@@ -36,6 +36,8 @@ def log_in(page, user, password=PASSWORD, *, on_password_only=None):
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if full_page:  # sticky parts (the model list) are drawn where the window is scrolled to
+        page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=path, full_page=full_page)
     return path
 

@@ -7,7 +7,8 @@ into docs/images/ for the README).
 """
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,8 +16,8 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Allegation, Referral
 from cases.tests.factories import make_allegation, make_referral
-from facilities.models import Visit
-from facilities.tests.factories import make_facility
+from facilities.models import ExaminedArea, Visit
+from facilities.tests.factories import make_facility, make_visit
 from npm_tracker.tests.browser.helpers import (
     add_inline_row,
     assert_usable,
@@ -27,6 +28,7 @@ from npm_tracker.tests.browser.helpers import (
     tab_to,
     type_into,
 )
+from reports.models import ReportRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -228,3 +230,78 @@ def test_a_legal_deadline_is_shown_overdue_and_its_officer_is_told(page, officer
     assert any(referral.reference in m and officer.email in m for m in mails), mails
     page.reload()
     assert page.locator("div.field-clocks strong.errornote", has_text="OVERDUE").is_visible()
+
+
+def test_make_and_download_the_visit_report(page, officer):
+    visit = make_visit(
+        make_facility("KZ", name="ИВС ДП г. Астаны"),
+        actor=officer,
+        started_on=date(2026, 11, 20),
+        findings=[
+            {"area": ExaminedArea.objects.get(code="treatment"), "text": "Beatings described."}
+        ],
+    )
+    log_in(page, officer)
+    page.goto(f"/admin/facilities/visit/{visit.pk}/change/")
+    page.get_by_role("link", name="Make the report (PDF)").click()
+    page.wait_for_url("**/admin/reports/reportrun/add/**")
+    assert page.locator("#id_kind").input_value() == "visit"
+    assert page.locator("#id_visit option:checked").inner_text().startswith("ИВС ДП")
+    page.locator("input[name=_save]").click()
+
+    # The run's page refreshes itself while the worker renders the PDF; nothing blocks.
+    page.wait_for_url("**/admin/reports/reportrun/*/change/")
+    run = ReportRun.objects.get()
+    screenshot(page, "report-requested")
+    download = page.get_by_role("link", name="Download PDF").first
+    download.wait_for(timeout=180_000)
+    run.refresh_from_db()
+    assert run.status == "done" and run.is_current
+    assert page.locator("div.field-is_current img").get_attribute("alt") == "True"
+    screenshot(page, "report-ready")
+    assert_usable(page, "report-ready", buttons=[download])
+    with page.expect_download() as event:
+        download.click()
+    pdf = Path(event.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) == run.size
+    assert event.value.suggested_filename.endswith(".pdf")
+
+
+def test_switch_the_language_to_kazakh_on_the_same_page(page, officer):
+    visit = make_visit(make_facility("KZ", name="ИВС ДП г. Астаны"), actor=officer)
+    log_in(page, officer)
+    url = f"/admin/facilities/visit/{visit.pk}/change/"
+    page.goto(url)
+    assert page.locator("label[for=id_visit_type]").text_content() == "Visit type:"
+    switcher = page.locator("form.npm-language")
+    switcher.locator("select").select_option("kk")
+    switcher.get_by_role("button").click()
+
+    page.wait_for_url(f"**{url}")
+    assert page.locator("html").get_attribute("lang") == "kk"
+    # Labels from locale/kk/LC_MESSAGES/django.po.
+    assert page.locator("label[for=id_visit_type]").text_content() == "Бару түрі:"
+    assert page.get_by_role("link", name="Есепті жасау (PDF)").is_visible()
+    assert page.locator("#findings-group h2").first.text_content().strip() == "Тұжырымдар"
+    officer.staff_profile.refresh_from_db()
+    assert officer.staff_profile.preferred_language == "kk"
+    screenshot(page, "visit-kk")
+    assert_usable(page, "visit-kk", buttons=[page.locator("input[name=_save]")])
+
+
+def test_the_browser_reports_csp_violations_to_the_tests(page, problems):
+    """The watch on every page works: inline style and script are refused and reported."""
+    page.goto("/admin/login/")
+    page.evaluate(
+        """() => {
+            document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>');
+            const script = document.createElement("script");
+            script.textContent = "window.inlineRan = true";
+            document.body.appendChild(script);
+        }"""
+    )
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.inlineRan") is None
+    reported = "\n".join(problems.messages)
+    assert "style-src" in reported and "script-src" in reported, reported
+    problems.messages.clear()  # expected here; any other test fails on them
