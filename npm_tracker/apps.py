@@ -10,7 +10,10 @@ class NpmTrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from npm_tracker import lookups
         from npm_tracker.api import schema  # noqa: F401 - registers the OpenAPI extensions
+
+        lookups.register()
 
 
 class NpmAdminConfig(admin_apps.AdminConfig):

@@ -106,6 +106,9 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Short OLTP queries: JIT compilation costs more than it saves, and one misestimate (a table not
+# yet analysed) can make a 1 ms query spend a second compiling.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -178,6 +181,8 @@ LANGUAGES = [
     ("ky", _("Kyrgyz")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and number formats of Kazakh (Django has none) and Kyrgyz (decimal comma).
+FORMAT_MODULE_PATH = ["npm_tracker.formats"]
 USE_I18N = True
 USE_TZ = True
 # Stored in UTC; shown in the country's zone (Asia/Almaty or Asia/Bishkek) by the domain code.

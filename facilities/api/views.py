@@ -2,7 +2,7 @@
 
 import django_filters
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -29,7 +29,7 @@ class FacilityFilter(UpdatedSinceFilter):
         fields = ("country", "region", "facility_type", "agency", "updated_since")
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(address__icontains=value))
+        return queryset.filter(Q(name__uicontains=value) | Q(address__uicontains=value))
 
 
 class FacilityViewSet(DomainViewSet):
@@ -40,9 +40,14 @@ class FacilityViewSet(DomainViewSet):
         return Facility.objects.select_related(
             "country", "region", "facility_type", "agency"
         ).annotate(
-            last_visit_on=Max(
-                "visits__started_on",
-                filter=~Q(visits__status__in=("cancelled", "planned")),
+            # A subquery, not Max() over a join: PostgreSQL then computes it for the rows of the
+            # page only, through the (facility, -started_on) index, instead of grouping every
+            # visit of every facility before it can sort and cut the page.
+            last_visit_on=Subquery(
+                Visit.objects.filter(facility=OuterRef("pk"))
+                .exclude(status__in=("cancelled", "planned"))
+                .order_by("-started_on")
+                .values("started_on")[:1]
             )
         )
 

@@ -11,6 +11,7 @@ from cases import services as case_services
 from cases.models import ProsecutorOffice
 from facilities.models import Country
 from npm_tracker.models import translated
+from npm_tracker.tests.untranslated import untranslated
 from reports import services
 from reports.models import ReportRun
 from reports.tests.factories import (
@@ -310,3 +311,34 @@ def test_kyrgyz_reports_carry_the_body_holding_the_mandate_in_the_period(referen
     other = NpmBody.objects.filter(country__code="KG").exclude(pk=holder.pk).get()
     assert holder.name_ky[:40] in text
     assert other.name_ky[:40] not in text
+
+
+def _report_lines(kind, language) -> list[str]:
+    """The lines of the PDF of ``kind`` in ``language``, in reading order."""
+    data = known_quarter()
+    key = {
+        "annual": {"period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31)},
+        "periodic_statistics": {"period_start": Q1[0], "period_end": Q1[1]},
+        "visit": {"visit": complete_visit(data["facility"])},
+        "referral_letter": {"referral": data["referrals"][1]},
+    }[kind]
+    run, _text = produce(kind=kind, language=language, **key)
+    return subprocess.run(
+        ["pdftotext", str(run.file.path), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+
+KINDS = ("annual", "periodic_statistics", "visit", "referral_letter")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ("ru", "kk", "ky"))
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_report_shows_an_english_label(reference, kind, language):
+    assert untranslated(_report_lines(kind, language), language) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_checker_finds_the_labels_of_an_english_report(reference, kind):
+    assert len(untranslated(_report_lines(kind, "en"), "en")) >= 3

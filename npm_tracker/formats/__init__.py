@@ -1,0 +1,1 @@
+"""Date and number formats where Django has none (Kazakh) or differs from CLDR (Kyrgyz)."""
