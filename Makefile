@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap messages migrate seed run test lint format schema backup restore clean
+.PHONY: help bootstrap messages migrate seed run test lint format schema backup restore clean bench
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
 	@echo "make test   - set up, then run the whole test suite on PostgreSQL and Redis"
 	@echo "make lint   - ruff, makemigrations --check, manage.py check, OpenAPI drift check"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
+	@echo "make bench  - load scale-10 data into its own database, measure, write docs/performance.md"
 	@echo "make backup - dump the database and the stored files into var/backups/<time>/"
 	@echo "make restore BACKUP=var/backups/<time> - restore them (replaces the current data)"
 
@@ -50,6 +51,10 @@ lint: bootstrap
 schema: bootstrap
 	@mkdir -p docs/api
 	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
+# Its own database (npm_bench), Redis database 1 and port 8300: runs beside `make run`.
+bench: messages
+	$(PY) scripts/bench.py
 
 backup: bootstrap
 	@bash scripts/backup.sh

@@ -373,6 +373,8 @@ class Allegation(Evidence_, DomainModel):
             models.Index(fields=("facility", "-received_at"), name="cases_allegation_facility"),
             models.Index(fields=("assigned_officer", "status"), name="cases_allegation_officer"),
             models.Index(fields=("updated_at",), name="cases_allegation_updated"),
+            # The API's cursor pagination orders every list by (-created_at, -id).
+            models.Index(fields=("country", "-created_at", "-id"), name="cases_allegation_page"),
             models.Index(
                 fields=("country",), condition=Q(urgent=True), name="cases_allegation_urgent"
             ),
@@ -831,6 +833,7 @@ class Referral(ClockedMixin, Evidence_, DomainModel):
             models.Index(fields=("status",), name="cases_referral_status"),
             models.Index(fields=("prosecutor_office", "status"), name="cases_referral_office"),
             models.Index(fields=("updated_at",), name="cases_referral_updated"),
+            models.Index(fields=("-created_at", "-id"), name="cases_referral_page"),
         ]
         triggers = [no_delete]
 

@@ -258,6 +258,8 @@ class Facility(DomainModel):
             models.Index(fields=("country", "facility_type"), name="facilities_facility_type"),
             models.Index(fields=("country", "agency"), name="facilities_facility_agency"),
             models.Index(fields=("updated_at",), name="facilities_facility_updated"),
+            # The API's cursor pagination orders every list by (-created_at, -id).
+            models.Index(fields=("-created_at", "-id"), name="facilities_facility_page"),
         ]
 
     def __str__(self) -> str:
@@ -363,6 +365,7 @@ class Visit(DomainModel):
             models.Index(fields=("facility", "-started_on"), name="facilities_visit_facility"),
             models.Index(fields=("status",), name="facilities_visit_status"),
             models.Index(fields=("updated_at",), name="facilities_visit_updated"),
+            models.Index(fields=("-created_at", "-id"), name="facilities_visit_page"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -583,6 +586,7 @@ class Recommendation(ClockedMixin, DomainModel):
             models.Index(fields=("-issued_on", "-created_at"), name="facilities_rec_issued"),
             models.Index(fields=("country", "status"), name="facilities_rec_status"),
             models.Index(fields=("updated_at",), name="facilities_rec_updated"),
+            models.Index(fields=("country", "-created_at", "-id"), name="facilities_rec_page"),
         ]
         constraints = [
             models.CheckConstraint(

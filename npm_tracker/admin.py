@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import display_for_value
+from django.contrib.admin.utils import NotRelationField, display_for_value, get_fields_from_path
 from django.contrib.admin.widgets import (
     AdminDateWidget,
     AdminSplitDateTime,
@@ -17,8 +17,8 @@ from django.contrib.admin.widgets import (
 )
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmi
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from npm_tracker import roles
+from npm_tracker.admin_paging import EstimatedCountPaginator, with_bounded_years
 from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
 from npm_tracker.reauth import RecentPasswordRequiredMixin
 from npm_tracker.scoping import ScopedQuerySet, user_country_ids
@@ -90,9 +91,20 @@ class ScopedAdmin(SpreadsheetExportMixin, ScopedFormMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     view_on_site = False
+    # Large tables: no exact COUNT(*) and no scan for the years of the date hierarchy.
+    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_search_fields(self, request):
+        return [unicode_search(self.model, name) for name in super().get_search_fields(request)]
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if changelist.date_hierarchy:
+            changelist.queryset = with_bounded_years(changelist.queryset)
+        return changelist
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
@@ -254,6 +266,19 @@ class TransitionForm(forms.Form):
             self.fields["reason"].choices = [("", "---------"), *reasons]
         for name, field in (extra_fields or {}).items():
             self.fields[name] = field
+
+
+def unicode_search(model, name: str) -> str:
+    """A search field of the admin, searched case-insensitively in any script (lookups.py)."""
+    if name[:1] in "^=@" or ("__" in name and name.rsplit("__", 1)[1] == "uicontains"):
+        return name
+    try:
+        field = get_fields_from_path(model, name)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return name
+    if isinstance(field, (models.CharField, models.TextField)) and not field.choices:
+        return f"{name}__uicontains"
+    return name
 
 
 class TransitionAdminMixin:
