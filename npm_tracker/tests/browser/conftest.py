@@ -68,10 +68,13 @@ class Output:
                 self.process.wait()
 
 
-def free_port() -> int:
-    """A free loopback port: from BROWSER_TEST_PORT upwards when set, else one the OS picks."""
+def free_port(worker_id: str) -> int:
+    """A free loopback port: when BROWSER_TEST_PORT is set, from there upwards (each test
+    process in a range of its own), else one the OS picks."""
     first = int(os.environ.get("BROWSER_TEST_PORT", "0"))
-    for port in range(first, first + 200) if first else [0]:
+    if first and worker_id.startswith("gw"):
+        first += 50 * int(worker_id.removeprefix("gw"))
+    for port in range(first, first + 50) if first else [0]:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -79,6 +82,38 @@ def free_port() -> int:
                 continue
             return sock.getsockname()[1]
     raise RuntimeError(f"no free port from {first}")
+
+
+def start_web(env: dict, worker_id: str) -> tuple[str, Output]:
+    """runserver on a free port, answering. The answer must be logged by this very process:
+    another server taking the port between the check and the start would serve another
+    database. A port taken meanwhile makes runserver exit; then another port is tried."""
+    for _attempt in range(5):
+        port = free_port(worker_id)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        web = Output(process, "web")
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    pass
+            except OSError:
+                pass
+            time.sleep(0.2)
+            if any('"GET /healthz' in line for line in list(web.lines)):
+                return url, web
+        web.stop()
+        if "already in use" not in web.tail():
+            raise AssertionError("the web server did not answer\n" + web.tail())
+    raise AssertionError("no port found for the web server\n" + web.tail())
 
 
 @dataclass
@@ -151,32 +186,11 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def server(stack, transactional_db, request):
+def server(stack, transactional_db, request, worker_id):
     """The web server as ``make run`` starts it (runserver, static files by whitenoise), on a
     free loopback port. One per test: a transactional test ends by emptying every table, content
     types included, and a long-lived server would keep their old ids in its cache."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env={**stack.env, "SITE_URL": f"http://127.0.0.1:{port}"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    web = Output(process, "web")
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, web.tail()
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "the web server did not answer\n" + web.tail()
-        time.sleep(0.2)
+    url, web = start_web(stack.env, worker_id)
     stack.check_alive()
     try:
         yield url
