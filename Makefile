@@ -7,11 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap messages migrate seed run test lint format schema backup restore clean bench
+.PHONY: help bootstrap messages migrate seed run test screenshots lint format schema backup restore clean bench
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
 	@echo "make test   - set up, then run the whole test suite on PostgreSQL and Redis"
+	@echo "make screenshots - run the browser tests, copy three of their screenshots into docs/images/"
 	@echo "make lint   - ruff, makemigrations --check, manage.py check, OpenAPI drift check"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
 	@echo "make bench  - load scale-10 data into its own database, measure, write docs/performance.md"
@@ -36,6 +37,14 @@ run: seed
 
 test: messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The browser journeys (npm_tracker/tests/browser, also run by `make test`) save their screenshots
+# in var/screenshots/; these three are the README's pictures of the staff screens.
+README_SCREENS := referral-overdue report-ready visit-kk
+screenshots: messages
+	$(PY) -m pytest -n 2 npm_tracker/tests/browser $(PYTEST_ARGS)
+	@for name in $(README_SCREENS); do \
+		cp var/screenshots/$$name.png docs/images/browser-$$name.png; done
 
 lint: bootstrap
 	@bash scripts/check_translations.sh
