@@ -24,10 +24,6 @@ import pytest
 from npm_tracker.tests.browser.helpers import DESKTOP, screenshot
 from npm_tracker.tests.celery_helpers import ROOT, celery_process
 
-# Playwright runs its event loop in the test's thread; the ORM calls of a test (given / then) are
-# ordinary synchronous code between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def chromium_path() -> str:
     """The Debian ``chromium`` package (installed by scripts/bootstrap.sh), or CHROMIUM_PATH."""
@@ -201,17 +197,29 @@ def server(stack, transactional_db, request, worker_id):
             print(web.tail(), stack.logs(), sep="\n")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for the tests of one module. Playwright's event loop counts as running in this
+    thread while it is started, and Django refuses ORM calls from a running loop: the ORM calls
+    of these tests (given / then, between browser steps) are allowed while it runs, and only
+    then, so the other tests of the process keep Django's check."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=path, headless=True, args=["--no-sandbox"]
-        )
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=path, headless=True, args=["--no-sandbox"]
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class BrowserProblems:
