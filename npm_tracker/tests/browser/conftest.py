@@ -139,7 +139,15 @@ def stack(django_db_setup, celery_broker_per_test_process, tmp_path_factory, wor
         f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
     )
     base = tmp_path_factory.mktemp("stack")
-    broker = celery_broker_per_test_process
+    # A Redis database of its own, four away from this process's broker: the other tests of this
+    # process start workers of their own on that broker, and this session-long worker must not
+    # take their tasks (nor they its).
+    prefix, _slash, number = celery_broker_per_test_process.rpartition("/")
+    number = int(number)
+    broker = f"{prefix}/{number + 4 if number + 4 <= 15 else number - 4}"
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
