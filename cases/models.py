@@ -871,6 +871,10 @@ class ReferralEvent(Evidence_, LifecycleEvent):
         verbose_name_plural = _("referral events")
         indexes = [
             models.Index(fields=("referral", "occurred_at"), name="cases_refevent_timeline"),
+            # Reports count the referrals sent in a period.
+            models.Index(
+                fields=("occurred_at",), condition=Q(kind="sent"), name="cases_refevent_sent"
+            ),
         ]
         triggers = [APPEND_ONLY]
 

@@ -1,13 +1,21 @@
 """Reminders of legal deadlines: one notice per overdue deadline, one weekly outlook per officer
 and day. Each is claimed by a conditional write first, so running the same job twice, or two
-workers at once, sends nothing twice."""
+workers at once, sends nothing twice.
+
+Both work in bulk, so that a backlog (a worker stopped for a week, a data migration) costs a few
+queries per batch rather than several per deadline: the responsible officer is computed in SQL
+(``OFFICER``), the deadlines of a batch are read with their subjects in one query, and the mails
+of a batch go out over one connection of the mail backend.
+"""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -15,21 +23,18 @@ from cases.models import Deadline, Notification
 from npm_tracker import webhooks
 
 SUBJECTS = ("referral__allegation", "allegation", "follow_up__allegation", "recommendation")
-
-
-def responsible_officer(deadline: Deadline):
-    """Who answers for a clock: the officer assigned to the allegation behind it; for a
-    recommendation, whoever logged the visit it came from."""
-    for allegation in (
-        deadline.referral.allegation if deadline.referral_id else None,
-        deadline.allegation,
-        deadline.follow_up.allegation if deadline.follow_up_id else None,
-    ):
-        if allegation is not None:
-            return allegation.assigned_officer
-    if deadline.recommendation_id and deadline.recommendation.visit_id:
-        return deadline.recommendation.visit.created_by
-    return None
+# Who answers for a clock: the officer assigned to the allegation behind it; for a
+# recommendation, whoever logged the visit it came from. The first subject present decides, so
+# an allegation without an assigned officer has nobody, even if a visit is known.
+OFFICER = Case(
+    When(referral__isnull=False, then=F("referral__allegation__assigned_officer")),
+    When(allegation__isnull=False, then=F("allegation__assigned_officer")),
+    When(follow_up__isnull=False, then=F("follow_up__allegation__assigned_officer")),
+    When(recommendation__isnull=False, then=F("recommendation__visit__created_by")),
+    default=None,
+)
+NOTICE_BATCH = 50  # overdue notices claimed, and their mails sent, per transaction
+DIGEST_ITEMS = 25  # deadlines listed per section of a digest; the rest are counted
 
 
 def subject_of(deadline: Deadline) -> str:
@@ -43,103 +48,152 @@ def subject_of(deadline: Deadline) -> str:
     return str(deadline.recommendation)[:60]
 
 
+def _with_officer(deadlines):
+    return deadlines.annotate(officer_id=OFFICER)
+
+
+def _officers(pks) -> dict:
+    """The active officers with a mail address among ``pks``, with their profiles."""
+    users = get_user_model().objects.filter(pk__in=[pk for pk in pks if pk], is_active=True)
+    return {u.pk: u for u in users.exclude(email="").select_related("staff_profile")}
+
+
 def _language(user) -> str:
     profile = getattr(user, "staff_profile", None)
     return profile.preferred_language if profile else settings.LANGUAGE_CODE
 
 
-def _send(user, template: str, context: dict) -> str:
+def _message(user, template: str, context: dict) -> EmailMessage:
     with translation.override(_language(user)):
         subject = render_to_string(f"cases/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"cases/email/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
-    return subject
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-def notify_overdue(*, now=None, limit: int = 500) -> int:
-    """Send one notice per overdue deadline to its responsible officer. Returns how many were
-    sent. A deadline is claimed by setting ``overdue_notified_at`` where it is still empty; the
-    mail goes out inside that transaction, so a failure leaves the deadline to the next run."""
-    now = now or timezone.now()
-    sent = 0
-    candidates = (
+def _claim_overdue(now, limit: int) -> list[Deadline]:
+    """Claim up to ``limit`` overdue deadlines not yet notified (in the caller's transaction):
+    rows another worker holds are skipped, and the claim is the write of
+    ``overdue_notified_at``, undone if the transaction fails."""
+    pks = list(
         Deadline.objects.overdue(now)
         .filter(overdue_notified_at__isnull=True)
         .order_by("due_at")
+        .select_for_update(skip_locked=True)
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in list(candidates):
+    Deadline.objects.filter(pk__in=pks).update(overdue_notified_at=now)
+    return list(
+        _with_officer(Deadline.objects.filter(pk__in=pks))
+        .select_related("country", *SUBJECTS)
+        .order_by("due_at")
+    )
+
+
+def notify_overdue(*, now=None, limit: int = 500) -> int:
+    """Send one notice per overdue deadline to its responsible officer, at most ``limit`` in one
+    run, oldest first. Returns how many were sent. Deadlines are claimed and their mails sent in
+    batches of ``NOTICE_BATCH``, each batch in one transaction: a mail that cannot be sent undoes
+    its batch's claims, leaving those deadlines to the next run."""
+    now = now or timezone.now()
+    sent = 0
+    while limit > 0:
         with transaction.atomic():
-            claimed = Deadline.objects.filter(
-                pk=pk, overdue_notified_at__isnull=True, met_at__isnull=True
-            ).update(overdue_notified_at=now)
-            if not claimed:
-                continue
-            deadline = Deadline.objects.select_related(
-                *SUBJECTS, "referral__allegation__assigned_officer"
-            ).get(pk=pk)
-            if deadline.referral_id:
-                webhooks.emit(
+            batch = _claim_overdue(now, min(NOTICE_BATCH, limit))
+            if not batch:
+                break
+            limit -= len(batch)
+            for country_id in {d.country_id for d in batch}:
+                webhooks.emit_many(
                     "referral.overdue",
-                    country_id=deadline.country_id,
+                    country_id=country_id,
                     object_type="referral",
-                    object_id=deadline.referral_id,
+                    object_ids=[d.referral_id for d in batch if d.referral_id],
                 )
-            officer = responsible_officer(deadline)
-            if officer is None or not officer.email or not officer.is_active:
-                continue
-            context = {"deadline": deadline, "subject": subject_of(deadline), "officer": officer}
-            Notification.objects.create(
-                recipient=officer,
-                kind="overdue",
-                deadline=deadline,
-                subject=_send(officer, "overdue", context),
-            )
-            sent += 1
+            officers = _officers(d.officer_id for d in batch)
+            notices, messages = [], []
+            for deadline in batch:
+                officer = officers.get(deadline.officer_id)
+                if officer is None:
+                    continue
+                context = {
+                    "deadline": deadline,
+                    "subject": subject_of(deadline),
+                    "officer": officer,
+                }
+                message = _message(officer, "overdue", context)
+                messages.append(message)
+                notices.append(
+                    Notification(
+                        recipient=officer,
+                        kind="overdue",
+                        deadline=deadline,
+                        subject=message.subject,
+                    )
+                )
+            Notification.objects.bulk_create(notices)
+            get_connection(fail_silently=False).send_messages(messages)
+            sent += len(messages)
     return sent
 
 
 def send_digests(*, day=None) -> int:
-    """Send each officer, once per day, the list of their clocks overdue or due within a week."""
-    from django.contrib.auth import get_user_model
-
+    """Send each officer, once per day, their clocks overdue and due within a week: how many of
+    each, and the ``DIGEST_ITEMS`` most urgent of each (the home page lists them all). The
+    figures and the items are grouped per officer in SQL, whatever the number of clocks."""
     now = timezone.now()
     day = day or timezone.localdate()
-    horizon = now + timedelta(days=7)
+    done_today = Notification.objects.filter(kind="digest", day=day).values("recipient")
     due_soon = (
-        Deadline.objects.open()
-        .filter(due_at__lte=horizon)
-        .select_related(*SUBJECTS)
+        _with_officer(Deadline.objects.open().filter(due_at__lte=now + timedelta(days=7)))
+        .filter(officer_id__isnull=False)
+        .exclude(officer_id__in=done_today)
+    )
+    counts = {
+        row["officer_id"]: row
+        for row in due_soon.values("officer_id").annotate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            upcoming=Count("pk", filter=Q(due_at__gte=now)),
+        )
+    }
+    officers = _officers(counts)
+    items = (
+        due_soon.filter(officer_id__in=officers)
+        .annotate(
+            late=Case(When(due_at__lt=now, then=True), default=False),
+            rank=Window(RowNumber(), partition_by=[F("officer_id"), F("late")], order_by="due_at"),
+        )
+        .filter(rank__lte=DIGEST_ITEMS)
+        .select_related("country", *SUBJECTS)
         .order_by("due_at")
     )
-    by_officer: dict = {}
-    for deadline in due_soon:
-        officer = responsible_officer(deadline)
-        if officer is not None and officer.email and officer.is_active:
-            by_officer.setdefault(officer.pk, []).append(deadline)
+    by_officer: dict = {pk: {"overdue": [], "upcoming": []} for pk in officers}
+    for deadline in items:
+        section = "overdue" if deadline.late else "upcoming"
+        by_officer[deadline.officer_id][section].append(
+            {"deadline": deadline, "subject": subject_of(deadline)}
+        )
     sent = 0
-    officers = get_user_model().objects.filter(pk__in=by_officer).select_related("staff_profile")
-    for officer in officers:
-        items = [{"deadline": d, "subject": subject_of(d)} for d in by_officer[officer.pk]]
+    connection = get_connection(fail_silently=False)
+    for pk, officer in officers.items():
+        context = {
+            "officer": officer,
+            "now": now,
+            "overdue": by_officer[pk]["overdue"],
+            "upcoming": by_officer[pk]["upcoming"],
+            "overdue_count": counts[pk]["overdue"],
+            "upcoming_count": counts[pk]["upcoming"],
+            "overdue_more": counts[pk]["overdue"] - len(by_officer[pk]["overdue"]),
+            "upcoming_more": counts[pk]["upcoming"] - len(by_officer[pk]["upcoming"]),
+            "home": f"{settings.SITE_URL.rstrip('/')}/admin/",
+        }
+        message = _message(officer, "digest", context)
         try:
             with transaction.atomic():
-                note = Notification.objects.create(
-                    recipient=officer, kind="digest", day=day, subject="…"
+                Notification.objects.create(
+                    recipient=officer, kind="digest", day=day, subject=message.subject
                 )
-                note.subject = _send(
-                    officer, "digest", {"items": items, "officer": officer, "now": now}
-                )
-                note.save(update_fields=["subject"])
+                connection.send_messages([message])
         except IntegrityError:
-            continue  # already sent today
+            continue  # another run sent it today
         sent += 1
     return sent
-
-
-def officer_deadlines(user):
-    """Open clocks the user answers for (used by the digest and the officer's lists)."""
-    return Deadline.objects.open().filter(
-        Q(referral__allegation__assigned_officer=user)
-        | Q(allegation__assigned_officer=user)
-        | Q(follow_up__allegation__assigned_officer=user)
-    )

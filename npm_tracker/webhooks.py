@@ -33,14 +33,22 @@ def new_secret() -> str:
 def emit(event: str, *, country_id, object_type: str, object_id) -> int:
     """Queue ``event`` for every active webhook of the country subscribed to it. The deliveries
     start only if the caller's transaction commits. Returns how many were queued."""
+    return emit_many(event, country_id=country_id, object_type=object_type, object_ids=[object_id])
+
+
+def emit_many(event: str, *, country_id, object_type: str, object_ids) -> int:
+    """``emit`` for several objects of one country, reading the country's webhooks once."""
+    if not object_ids:
+        return 0
     hooks = Webhook.objects.filter(country_id=country_id, is_active=True, events__contains=[event])
     occurred_at = timezone.now().isoformat()
     count = 0
     for hook_id in hooks.values_list("pk", flat=True):
-        deliver.delay_on_commit(
-            str(hook_id), str(uuid.uuid4()), event, occurred_at, object_type, str(object_id)
-        )
-        count += 1
+        for object_id in object_ids:
+            deliver.delay_on_commit(
+                str(hook_id), str(uuid.uuid4()), event, occurred_at, object_type, str(object_id)
+            )
+            count += 1
     return count
 
 

@@ -5,11 +5,12 @@ A scope is a country, optionally narrowed to a region or an agency (of the facil
 Every figure is a plain dict or list, ready for JSON; names are in the active language.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +36,9 @@ from facilities.models import (
 )
 from npm_tracker.scoping import CountryReader
 
+# Memory for the sorts and hashes of one statistics run (a year of a country's records sorted in
+# memory rather than on disk); set for the run's transaction only, not for every connection.
+STATISTICS_WORK_MEM = "64MB"
 SMALL_CELL = 5  # counts 1..4 are printed "<5" in public versions (OPCAT Art. 21)
 FINAL_REFERRAL_STATUSES = (
     ReferralStatus.REFUSED,
@@ -94,13 +98,8 @@ def _vocabulary(model, pks) -> dict:
     return {item.pk: item for item in model.objects.filter(pk__in=[pk for pk in pks if pk])}
 
 
-def _breakdown(queryset, field: str, model) -> list[dict]:
-    counts = dict(
-        queryset.order_by()
-        .values(field)
-        .annotate(n=Count("pk", distinct=True))
-        .values_list(field, "n")
-    )
+def _named(counts: dict, model) -> list[dict]:
+    """``_rows`` of counts keyed by the primary keys of a vocabulary (``None``: not recorded)."""
     items = _vocabulary(model, counts)
     return _rows(
         {items[pk].code if pk in items else "none": n for pk, n in counts.items()},
@@ -108,9 +107,57 @@ def _breakdown(queryset, field: str, model) -> list[dict]:
     )
 
 
-def _choices_breakdown(queryset, field: str, choices) -> list[dict]:
-    counts = dict(queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n"))
+def _breakdown(queryset, field: str, model) -> list[dict]:
+    counts = dict(
+        queryset.order_by()
+        .values(field)
+        .annotate(n=Count("pk", distinct=True))
+        .values_list(field, "n")
+    )
+    return _named(counts, model)
+
+
+def _labelled(counts: dict, choices) -> list[dict]:
     return _rows(counts, {c.value: str(c.label) for c in choices})
+
+
+def _one_pass(queryset, dimensions: dict, flags: dict | None = None) -> tuple[dict, dict]:
+    """Count the distinct records of ``queryset`` in total and grouped by each of
+    ``dimensions`` (``{name: field path}``), in one scan (``GROUPING SETS``), instead of one
+    query per figure. ``flags`` (``{name: Q}``) are counted in the total too.
+
+    Returns ``(totals, groups)``: ``totals`` has ``"count"`` and one count per flag; ``groups``
+    maps each dimension to ``{value: count}`` (``None`` for records without a value)."""
+    flags = flags or {}
+    names = list(dimensions)
+    columns = {f"dim{i}": F(path) for i, path in enumerate(dimensions.values())}
+    columns |= {
+        f"flag{i}": ExpressionWrapper(condition, output_field=BooleanField())
+        for i, condition in enumerate(flags.values())
+    }
+    inner, params = queryset.order_by().values(row=F("pk"), **columns).query.sql_with_params()
+    dims = [f"dim{i}" for i in range(len(names))]
+    select = [f"GROUPING({d})" for d in dims] + dims + ["count(DISTINCT row)"]
+    select += [f"count(DISTINCT row) FILTER (WHERE flag{i})" for i in range(len(flags))]
+    sets = ", ".join([f"({d})" for d in dims] + ["()"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(select)} FROM ({inner}) AS rows GROUP BY GROUPING SETS ({sets})",
+            params,
+        )
+        result = cursor.fetchall()
+    totals: dict = {"count": 0, **dict.fromkeys(flags, 0)}
+    groups: dict = {name: {} for name in names}
+    width = len(dims)
+    for row in result:
+        grouped, values, counts = row[:width], row[width : 2 * width], row[2 * width :]
+        if all(grouped):
+            totals["count"] = counts[0]
+            totals.update(zip(flags, counts[1:], strict=True))
+            continue
+        i = grouped.index(0)
+        groups[names[i]][values[i]] = counts[0]
+    return totals, groups
 
 
 def visits_in(scope: Scope):
@@ -155,14 +202,17 @@ def recommendations_in(scope: Scope):
 
 
 def visit_figures(scope: Scope) -> dict:
-    visits = visits_in(scope)
-    total = visits.count()
+    totals, groups = _one_pass(
+        visits_in(scope),
+        {"by_type": "visit_type", "by_region": "facility__region", "by_agency": "facility__agency"},
+        {"unannounced": Q(announced=False)},
+    )
     return {
-        "total": total,
-        "unannounced": visits.filter(announced=False).count(),
-        "by_type": _breakdown(visits, "visit_type", VisitType),
-        "by_region": _breakdown(visits, "facility__region", Region),
-        "by_agency": _breakdown(visits, "facility__agency", Agency),
+        "total": totals["count"],
+        "unannounced": totals["unannounced"],
+        "by_type": _named(groups["by_type"], VisitType),
+        "by_region": _named(groups["by_region"], Region),
+        "by_agency": _named(groups["by_agency"], Agency),
     }
 
 
@@ -176,11 +226,14 @@ def obstacle_figures(scope: Scope) -> dict:
 
 def allegation_figures(scope: Scope) -> dict:
     allegations = allegations_in(scope)
+    totals, groups = _one_pass(
+        allegations, {"by_source": "source", "by_place": "place_of_incident"}
+    )
     return {
-        "total": allegations.count(),
-        "by_source": _breakdown(allegations, "source", AllegationSource),
+        "total": totals["count"],
+        "by_source": _named(groups["by_source"], AllegationSource),
         "by_method": _breakdown(allegations, "methods", Method),
-        "by_place": _breakdown(allegations, "place_of_incident", PlaceOfIncident),
+        "by_place": _named(groups["by_place"], PlaceOfIncident),
         "by_perpetrator_agency": _breakdown(
             allegations.filter(perpetrators__agency__isnull=False),
             "perpetrators__agency",
@@ -189,29 +242,58 @@ def allegation_figures(scope: Scope) -> dict:
     }
 
 
-def _stage_medians(referrals) -> list[dict]:
-    """Median days spent in each status before the next step, over the referrals' events."""
-    ids_sql, params = referrals.values("pk").query.sql_with_params()
+def _referral_aggregates(referrals, end: datetime) -> dict:
+    """The referral figures of a period in one statement: the referrals are selected once
+    (``referrals_in`` joins the events of the whole table) and then counted by status, their
+    answer clocks counted on time and late, and the days each status lasted before the next
+    step reduced to medians (a window over the referrals' events)."""
+    ids_sql, params = referrals.order_by().values("pk", "status").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT from_status,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY days),
-                   count(*)
-            FROM (
-                SELECT from_status,
-                       EXTRACT(EPOCH FROM occurred_at - lag(occurred_at) OVER (
-                           PARTITION BY referral_id ORDER BY occurred_at, created_at
-                       )) / 86400.0 AS days
-                FROM cases_referralevent
-                WHERE referral_id IN ({ids_sql})
-            ) AS steps
-            WHERE days IS NOT NULL
-            GROUP BY from_status
+            WITH picked AS MATERIALIZED ({ids_sql})
+            SELECT json_build_object(
+                'by_status', (
+                    SELECT json_object_agg(status, n)
+                    FROM (SELECT status, count(*) AS n FROM picked GROUP BY status) AS counted
+                ),
+                'answers', (
+                    SELECT json_build_object(
+                        'on_time', count(*) FILTER (WHERE met_at IS NOT NULL AND met_at <= due_at),
+                        'late', count(*) FILTER (
+                            WHERE met_at > due_at OR (met_at IS NULL AND due_at < %s)
+                        )
+                    )
+                    FROM cases_deadline
+                    WHERE clock = %s AND referral_id IN (SELECT pk FROM picked)
+                ),
+                'stages', (
+                    SELECT json_agg(json_build_array(from_status, median, n))
+                    FROM (
+                        SELECT from_status,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
+                               count(*) AS n
+                        FROM (
+                            SELECT from_status,
+                                   EXTRACT(EPOCH FROM occurred_at - lag(occurred_at) OVER (
+                                       PARTITION BY referral_id ORDER BY occurred_at, created_at
+                                   )) / 86400.0 AS days
+                            FROM cases_referralevent
+                            WHERE referral_id IN (SELECT pk FROM picked)
+                        ) AS steps
+                        WHERE days IS NOT NULL
+                        GROUP BY from_status
+                    ) AS medians
+                )
+            )
             """,
-            params,
+            [*params, end, Clock.REFERRAL_ANSWER],
         )
-        rows = cursor.fetchall()
+        return cursor.fetchone()[0]
+
+
+def _stage_medians(rows) -> list[dict]:
+    """Median days spent in each status before the next step, in the order of the lifecycle."""
     labels = {c.value: str(c.label) for c in ReferralStatus}
     order = list(labels)
     return sorted(
@@ -222,29 +304,26 @@ def _stage_medians(referrals) -> list[dict]:
                 "median_days": round(float(median), 1),
                 "count": count,
             }
-            for status, median, count in rows
+            for status, median, count in rows or ()
         ),
         key=lambda r: order.index(r["code"]) if r["code"] in order else len(order),
     )
 
 
 def referral_figures(scope: Scope) -> dict:
-    referrals = referrals_in(scope)
     _start, end = scope.bounds
-    answers = Deadline.objects.filter(clock=Clock.REFERRAL_ANSWER, referral__in=referrals)
-    on_time = answers.filter(met_at__isnull=False, met_at__lte=F("due_at")).count()
-    late = answers.filter(
-        Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, due_at__lt=end)
-    ).count()
-    final = referrals.filter(status__in=FINAL_REFERRAL_STATUSES)
+    figures = _referral_aggregates(referrals_in(scope), end)
+    by_status = figures["by_status"] or {}
+    final = {status: n for status, n in by_status.items() if status in FINAL_REFERRAL_STATUSES}
+    on_time, late = figures["answers"]["on_time"], figures["answers"]["late"]
     return {
-        "total": referrals.count(),
-        "by_status": _choices_breakdown(referrals, "status", ReferralStatus),
-        "by_outcome": _choices_breakdown(final, "status", ReferralStatus),
+        "total": sum(by_status.values()),
+        "by_status": _labelled(by_status, ReferralStatus),
+        "by_outcome": _labelled(final, ReferralStatus),
         "answered_on_time": on_time,
         "answered_late": late,
         "on_time_share": _share(on_time, on_time + late),
-        "median_days_by_stage": _stage_medians(referrals),
+        "median_days_by_stage": _stage_medians(figures["stages"]),
     }
 
 
@@ -264,45 +343,94 @@ def overdue_figures(scope: Scope) -> dict:
             | scope.facility_filter("recommendation__facility")
             | scope.facility_filter("follow_up__allegation__facility")
         )
-    return {
-        "total": deadlines.count(),
-        "by_clock": _choices_breakdown(deadlines, "clock", Clock),
-    }
+    totals, groups = _one_pass(deadlines, {"by_clock": "clock"})
+    return {"total": totals["count"], "by_clock": _labelled(groups["by_clock"], Clock)}
 
 
-def recommendation_figures(scope: Scope) -> dict:
-    recommendations = recommendations_in(scope)
-    total = recommendations.count()
-    implemented = recommendations.filter(status=RecommendationStatus.IMPLEMENTED).count()
-    partly = recommendations.filter(status=RecommendationStatus.PARTIALLY_IMPLEMENTED).count()
-    return {
+def recommendation_figures(scope: Scope, *, by_addressee: bool = False) -> dict:
+    """Recommendations issued in the period by status (and, for the annual report, by
+    addressee level and status), from one grouped query."""
+    matrix = (
+        recommendations_in(scope)
+        .order_by()
+        .values_list("addressee_level", "status")
+        .annotate(n=Count("pk"))
+    )
+    by_status: dict = {}
+    levels: dict = {}
+    for level, status, n in matrix:
+        by_status[status] = by_status.get(status, 0) + n
+        levels.setdefault(level, {})[status] = n
+    total = sum(by_status.values())
+    implemented = by_status.get(RecommendationStatus.IMPLEMENTED, 0)
+    figures = {
         "issued": total,
         "implemented": implemented,
-        "partially_implemented": partly,
+        "partially_implemented": by_status.get(RecommendationStatus.PARTIALLY_IMPLEMENTED, 0),
         "implementation_rate": _share(implemented, total),
-        "by_status": _choices_breakdown(recommendations, "status", RecommendationStatus),
+        "by_status": _labelled(by_status, RecommendationStatus),
     }
+    if by_addressee:
+        names = {c.value: str(c.label) for c in AddresseeLevel}
+        figures["by_addressee"] = sorted(
+            (
+                {
+                    "code": level,
+                    "name": names.get(level, level),
+                    "count": sum(statuses.values()),
+                    "by_status": statuses,
+                }
+                for level, statuses in levels.items()
+            ),
+            key=lambda r: -r["count"],
+        )
+    return figures
 
 
-def periodic_statistics(scope: Scope) -> dict:
+@contextmanager
+def _statistics_transaction():
+    """One transaction for the figures of a report, with ``STATISTICS_WORK_MEM``."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{STATISTICS_WORK_MEM}'")
+        yield
+
+
+@_statistics_transaction()
+def periodic_statistics(scope: Scope, *, by_addressee: bool = False) -> dict:
     return {
         "visits": visit_figures(scope),
         "obstacles": obstacle_figures(scope),
         "allegations": allegation_figures(scope),
         "referrals": referral_figures(scope),
         "overdue": overdue_figures(scope),
-        "recommendations": recommendation_figures(scope),
+        "recommendations": recommendation_figures(scope, by_addressee=by_addressee),
     }
 
 
 def _key_figures(scope: Scope) -> dict:
-    return {
-        "visits": visits_in(scope).count(),
-        "allegations": allegations_in(scope).count(),
-        "referrals": referrals_in(scope).count(),
-        "recommendations": recommendations_in(scope).count(),
-        "implemented": recommendations_in(scope).filter(status="implemented").count(),
-    }
+    """The year's headline counts, for the trends of the next year's report: one query."""
+    recommendations = recommendations_in(scope)
+    return _counts(
+        {
+            "visits": visits_in(scope),
+            "allegations": allegations_in(scope),
+            "referrals": referrals_in(scope),
+            "recommendations": recommendations,
+            "implemented": recommendations.filter(status=RecommendationStatus.IMPLEMENTED),
+        }
+    )
+
+
+def _counts(querysets: dict) -> dict:
+    """``{name: queryset.count()}`` read in one query."""
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, queryset_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS counted)")
+        params.extend(queryset_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(querysets, cursor.fetchone(), strict=True))
 
 
 TREND_LABELS = {
@@ -314,10 +442,11 @@ TREND_LABELS = {
 }
 
 
+@_statistics_transaction()
 def annual_statistics(scope: Scope) -> dict:
     from facilities.selectors import facilities_overdue_for_periodic_visit
 
-    figures = periodic_statistics(scope)
+    figures = periodic_statistics(scope, by_addressee=True)
     this_year = {
         "visits": figures["visits"]["total"],
         "allegations": figures["allegations"]["total"],
@@ -357,21 +486,6 @@ def annual_statistics(scope: Scope) -> dict:
             for row in coverage
         ],
     }
-    recommendations = recommendations_in(scope)
-    matrix = (
-        recommendations.order_by().values_list("addressee_level", "status").annotate(n=Count("pk"))
-    )
-    levels = {c.value: str(c.label) for c in AddresseeLevel}
-    by_addressee: dict = {}
-    for level, status, n in matrix:
-        row = by_addressee.setdefault(
-            level, {"code": level, "name": levels.get(level, level), "count": 0, "by_status": {}}
-        )
-        row["count"] += n
-        row["by_status"][status] = n
-    figures["recommendations"]["by_addressee"] = sorted(
-        by_addressee.values(), key=lambda r: -r["count"]
-    )
     return figures
 
 

@@ -18,6 +18,10 @@ from replaying the same rules the services apply, in memory:
   left at the last number handed out, so records created later continue the series;
 - encrypted fields are encrypted by the field itself (``get_db_prep_value``), with the blind index
   of the victim's identity computed as ``Victim.save`` does;
+- every deadline that was overdue and still open at a run of the overdue scan (every 15
+  minutes) before the horizon carries ``overdue_notified_at`` of that run and its one
+  ``Notification`` to the responsible officer, as ``cases.notifications.notify_overdue`` leaves
+  them; what falls due after the horizon is left to the scan, as after a pause of the workers;
 - the audit triggers fire on ``COPY`` as on any insert, attributed to ``command:seed``: each record
   has one history row, the snapshot of its state when loaded (as for records imported from
   paper files; the intermediate states exist in the event tables).
@@ -36,6 +40,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from cases import deadlines
 from cases.lifecycles import REFERRAL_FINAL
@@ -47,6 +53,7 @@ from cases.models import (
     Deadline,
     DeadlineRule,
     Method,
+    Notification,
     Perpetrator,
     PlaceOfIncident,
     ProsecutorOffice,
@@ -89,6 +96,8 @@ PER_SCALE = {
 # Marks the scale a database was loaded at (``last_value`` is the scale in thousandths).
 SCALE_SCOPE = "seed:scale"
 OFFICER_PREFIX = "scale-officer-"
+OFFICER_LANGUAGE = "ru"
+SCAN_SECONDS = 15 * 60  # the overdue scan's period in production (OVERDUE_SCAN_SECONDS)
 BATCH = 4_000
 
 REFERRAL_CLOCKS_MET_BY_SENT = ("urgent_escalation",)
@@ -462,13 +471,17 @@ class Reference:
 class Clocks:
     """The deadlines of one record, started and met as ``cases.deadlines`` does."""
 
-    def __init__(self, ref: Reference, code: str, table: Table, subject: str, subject_id, uid):
+    def __init__(
+        self, ref: Reference, code: str, tables, subject: str, subject_id, uid, *, officer, label=""
+    ):
         self.ref = ref
         self.uid = uid
         self.code = code
-        self.table = table
+        self.table, self.notices = tables  # deadlines, and the overdue notices sent for them
         self.subject = subject
         self.subject_id = subject_id
+        self.officer = officer
+        self.label = label  # the reference a notice names (notifications.subject_of)
         self.rows: list[dict] = []
 
     def start(self, clock: str, started_at: datetime):
@@ -522,8 +535,14 @@ class Clocks:
         for row in self.rows:
             subjects = {"referral": None, "allegation": None, "recommendation": None}
             subjects[self.subject] = self.subject_id
+            deadline_id = self.uid()
+            # The first scan after the due moment notices a clock still open then.
+            scan = _next_scan(row["due_at"])
+            notified = None
+            if scan <= HORIZON and (row["met_at"] is None or row["met_at"] > scan):
+                notified = scan
             self.table.add(
-                self.uid(),
+                deadline_id,
                 row["started_at"],
                 row["updated_at"],
                 country_id,
@@ -539,7 +558,37 @@ class Clocks:
                 subjects["referral"],
                 subjects["allegation"],
                 subjects["recommendation"],
+                notified,
             )
+            if notified is not None and self.officer is not None:
+                self.notices.add(
+                    self.uid(),
+                    self.officer,
+                    "overdue",
+                    deadline_id,
+                    None,
+                    _notice_subject(row["clock"], self.label),
+                    notified,
+                )
+
+
+def _next_scan(moment: datetime) -> datetime:
+    return datetime.fromtimestamp((moment.timestamp() // SCAN_SECONDS + 1) * SCAN_SECONDS, tz=UTC)
+
+
+_SUBJECTS: dict = {}
+
+
+def _notice_subject(clock: str, label: str) -> str:
+    """The subject ``notify_overdue`` gives the notice, in the scale officers' language; the
+    template is rendered once per clock."""
+    if clock not in _SUBJECTS:
+        with translation.override(OFFICER_LANGUAGE):
+            _SUBJECTS[clock] = render_to_string(
+                "cases/email/overdue_subject.txt",
+                {"deadline": Deadline(clock=clock), "subject": "\x00"},
+            ).strip()
+    return _SUBJECTS[clock].replace("\x00", label)
 
 
 DEADLINE_COLUMNS = (
@@ -559,7 +608,9 @@ DEADLINE_COLUMNS = (
     "referral_id",
     "allegation_id",
     "recommendation_id",
+    "overdue_notified_at",
 )
+NOTICE_COLUMNS = ("id", "recipient_id", "kind", "deadline_id", "day", "subject", "sent_at")
 EVENT_COLUMNS = (
     "id",
     "kind",
@@ -637,7 +688,9 @@ class Builder:
                 if created:
                     user.set_unusable_password()
                     user.save(update_fields=["password"])
-                    profile = StaffProfile.objects.create(user=user, preferred_language="ru")
+                    profile = StaffProfile.objects.create(
+                        user=user, preferred_language=OFFICER_LANGUAGE
+                    )
                     profile.countries.add(country)
                 ids.append(user.pk)
             result[code] = ids
@@ -742,8 +795,8 @@ class Builder:
             ),
         )
         rec_events = Table(RecommendationEvent, (*EVENT_COLUMNS, "recommendation_id"))
-        dl = Table(Deadline, DEADLINE_COLUMNS)
-        tables = [visits, visit_events, recs, rec_events, dl]
+        dl = (Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS))
+        tables = [visits, visit_events, recs, rec_events, *dl]
         total_visits = self.count("visits", code)
         total_recs = self.count("recommendations", code)
         rec_per_visit = total_recs / total_visits
@@ -827,7 +880,7 @@ class Builder:
         status = "draft"
         moment = created
         issued_on = None
-        clocks = Clocks(ref, code, dl, "recommendation", rid, self.uid)
+        clocks = Clocks(ref, code, dl, "recommendation", rid, self.uid, officer=officer)
         while status in REC_WALK:
             kind = _pick(self.rng, REC_WALK[status])
             if kind == "stop":
@@ -843,6 +896,8 @@ class Builder:
                 clocks.start(deadlines.RECOMMENDATION_CLOCK["visit_report"], at)
             elif kind in ("response_received", "obsolete"):
                 clocks.meet(("recommendation_response", "annual_report_response"), at, met_by=kind)
+        text = self.rng.choice(REC_TEXTS)
+        clocks.label = text[:60]  # str(recommendation)[:60]
         recs.add(
             rid,
             created,
@@ -854,7 +909,7 @@ class Builder:
             self.rng.choice(("facility", "facility", "agency", "ministry")),
             agency_id,
             self.rng.choice(ref.areas[code]).pk,
-            self.rng.choice(REC_TEXTS),
+            text,
             issued_on,
             status,
         )
@@ -978,8 +1033,8 @@ class Builder:
                 "new_term",
             ),
         )
-        t_dl = Table(Deadline, DEADLINE_COLUMNS)
-        tables = [t_alleg, t_methods, t_victim, t_consent, t_perp, t_aevent, t_ref, t_revent, t_dl]
+        t_dl = (Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS))
+        tables = [t_alleg, t_methods, t_victim, t_consent, t_perp, t_aevent, t_ref, t_revent, *t_dl]
         sources = ref.sources[code]
         methods = ref.methods[code]
         offices = ref.offices[code]
@@ -1017,7 +1072,8 @@ class Builder:
         ref = self.ref
         country = ref.countries[code]
         zone = country.zone
-        t_alleg, t_methods, t_victim, t_consent, t_perp, t_aevent, t_ref, t_revent, t_dl = tables
+        t_alleg, t_methods, t_victim, t_consent, t_perp, t_aevent, t_ref, t_revent = tables[:8]
+        t_dl = tables[8:]
         aid = self.uid()
         local_day = received.astimezone(zone).date()
         year = local_day.year
@@ -1088,7 +1144,9 @@ class Builder:
                 f"{rng.choice(SURNAMES[code])} {rng.choice(GIVEN)[0]}.",
             )
 
-        alleg_clocks = Clocks(ref, code, t_dl, "allegation", aid, self.uid)
+        alleg_clocks = Clocks(
+            ref, code, t_dl, "allegation", aid, self.uid, officer=officer, label=reference
+        )
         if urgent:
             alleg_clocks.start("urgent_escalation", received)
         status, reason = "received", ""
@@ -1116,7 +1174,9 @@ class Builder:
             r_reference = f"{reference}-R{self.next_number(f'referral:{reference}')}"
             r_status, external, outcome = "draft", "", ""
             moment = created
-            clocks = Clocks(ref, code, t_dl, "referral", rid, self.uid)
+            clocks = Clocks(
+                ref, code, t_dl, "referral", rid, self.uid, officer=officer, label=r_reference
+            )
             extensions = 0
             while True:
                 options = REFERRAL_WALK.get((code, r_status)) or REFERRAL_WALK[r_status]

@@ -11,6 +11,7 @@ import pytest
 import redis
 from django.core import mail
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from cases import notifications, services
@@ -137,3 +138,111 @@ def test_real_worker_and_beat_notify_an_overdue_referral_exactly_once(
     messages = list((tmp_path / "mail").iterdir())
     assert len(messages) == 1
     assert referral.reference in messages[0].read_text()
+
+
+def _queries_of(fn) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_overdue_notices_are_sent_in_batches_with_queries_independent_of_their_number(
+    reference, monkeypatch
+):
+    """A backlog costs a fixed number of queries per batch, not per deadline; the limit of a
+    run holds across batches, and the rest waits for the next run."""
+    monkeypatch.setattr(notifications, "NOTICE_BATCH", 4)
+    officers = [officer_with_mail(f"officer{i}") for i in range(3)]
+    overdue_referral(officers[0])
+    few = _queries_of(notifications.notify_overdue)
+    assert len(mail.outbox) == 1
+    for i in range(4):  # a whole batch, to three officers
+        overdue_referral(officers[i % 3])
+    mail.outbox.clear()
+    many = _queries_of(notifications.notify_overdue)
+    assert len(mail.outbox) == 4
+    assert many == few
+    # Each deadline was claimed once and mailed to its own officer.
+    notified = Deadline.objects.filter(overdue_notified_at__isnull=False)
+    assert notified.count() == Notification.objects.filter(kind="overdue").count() == 5
+    for notice in Notification.objects.select_related("deadline__referral__allegation"):
+        assert notice.recipient_id == notice.deadline.referral.allegation.assigned_officer_id
+    # A limit larger than a batch runs several batches.
+    for i in range(6):
+        overdue_referral(officers[i % 3])
+    mail.outbox.clear()
+    assert notifications.notify_overdue(limit=5) == 5
+    assert notifications.notify_overdue(limit=5) == 1
+    assert notifications.notify_overdue() == 0
+
+
+@pytest.mark.django_db
+def test_a_failing_mail_server_leaves_the_batch_to_the_next_run(reference, settings):
+    officer = officer_with_mail()
+    overdue_referral(officer)
+    settings.EMAIL_BACKEND = "cases.tests.test_notifications.BrokenBackend"
+    with pytest.raises(ConnectionRefusedError):
+        notifications.notify_overdue()
+    assert not Deadline.objects.filter(overdue_notified_at__isnull=False).exists()
+    assert not Notification.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications.notify_overdue() == 1
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+@pytest.mark.django_db
+def test_the_digest_counts_everything_and_lists_the_most_urgent(reference, monkeypatch):
+    monkeypatch.setattr(notifications, "DIGEST_ITEMS", 2)
+    officer = officer_with_mail()
+    referrals = [overdue_referral(officer) for _ in range(5)]
+    clocks = Deadline.objects.filter(referral__in=referrals, clock="referral_answer")
+    oldest = clocks.order_by("due_at")[:2]
+    # One clock falls due tomorrow instead: it is listed among those due this week.
+    upcoming = clocks.order_by("-due_at").first()
+    upcoming.due_at = timezone.now() + timedelta(days=1)
+    upcoming.save(update_fields=["due_at"])
+    assert notifications.send_digests() == 1
+    body = mail.outbox[0].body
+    with translation.override(officer.staff_profile.preferred_language):
+        subject = translation.ngettext(
+            "NPM Tracker: %(counter)s deadline overdue or due this week",
+            "NPM Tracker: %(counter)s deadlines overdue or due this week",
+            5,
+        ) % {"counter": 5}
+    assert mail.outbox[0].subject == subject
+    for deadline in oldest:
+        assert notifications.subject_of(deadline) in body
+    assert upcoming.referral.reference in body
+    shown = sum(r.reference in body for r in referrals)
+    assert shown == 3  # two overdue, one upcoming
+    with translation.override(officer.staff_profile.preferred_language):
+        more = translation.ngettext(
+            "and %(counter)s more overdue deadline",
+            "and %(counter)s more overdue deadlines",
+            2,
+        ) % {"counter": 2}
+    assert more in body
+    assert "/admin/" in body
+
+
+@pytest.mark.django_db
+def test_the_digest_reads_the_same_number_of_queries_for_few_and_many_clocks(reference):
+    first = officer_with_mail("first")
+    overdue_referral(first)
+    few = _queries_of(notifications.send_digests)
+    Notification.objects.all().delete()
+    officers = [first, officer_with_mail("second"), officer_with_mail("third")]
+    for i in range(6):
+        overdue_referral(officers[i % 3])
+    many = _queries_of(notifications.send_digests)
+    # Two officers more cost their claims of the day (savepoint, insert, release) and nothing
+    # else: the clocks are read with a fixed number of queries.
+    assert many - few == 2 * 3

@@ -2,21 +2,25 @@
 services apply (statuses from events, steps from the transition tables, clocks from the deadline
 rules, history rows, encryption, numbering)."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import translation
 
-from cases import deadlines
+from cases import deadlines, notifications
 from cases.lifecycles import ALLEGATION, REFERRAL
-from cases.models import Allegation, Deadline, Referral, Victim
+from cases.models import Allegation, Deadline, Notification, Referral, Victim
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import Facility, Recommendation, Visit
 from npm_tracker.crypto import blind_index
 from npm_tracker.models import ReferenceSequence
 from npm_tracker.workflow import local_day
-from seeds.scale import PER_SCALE, build_scale, loaded_scale
+from seeds.scale import HORIZON, PER_SCALE, build_scale, loaded_scale
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +147,36 @@ def test_deadlines_follow_the_rules_the_services_use(scale_data):
         clock = allegation.deadlines.get(clock="urgent_escalation")
         sent = allegation.referrals.exclude(status="draft").exists()
         assert (clock.met_at is not None) == (sent or allegation.status == "closed")
+
+
+def test_clocks_overdue_before_the_horizon_were_notified_as_the_scan_does(scale_data):
+    """What ``notify_overdue`` would have left had it run every 15 minutes until the horizon:
+    the overdue clocks open at a run carry that run's time and one notice each, in the
+    officer's language, naming the record by its reference; nothing is left over for the
+    scan but what falls due after the horizon."""
+    notified = Deadline.objects.filter(overdue_notified_at__isnull=False)
+    assert notified.count() > 50
+    for deadline in notified.select_related(*notifications.SUBJECTS):
+        assert deadline.due_at < deadline.overdue_notified_at <= HORIZON
+        assert deadline.overdue_notified_at - deadline.due_at <= timedelta(minutes=15)
+        assert deadline.met_at is None or deadline.met_at > deadline.overdue_notified_at
+        notice = Notification.objects.get(deadline=deadline, kind="overdue")
+        assert notice.sent_at == deadline.overdue_notified_at
+        officer = deadline.referral.allegation.assigned_officer if deadline.referral_id else None
+        assert officer is None or notice.recipient == officer
+        with translation.override(notice.recipient.staff_profile.preferred_language):
+            expected = render_to_string(
+                "cases/email/overdue_subject.txt",
+                {"deadline": deadline, "subject": notifications.subject_of(deadline)},
+            ).strip()
+        assert notice.subject == expected
+    # Clocks met before the first run after their due moment were never notified.
+    met_in_time = Deadline.objects.filter(met_at__isnull=False, met_at__lte=F("due_at"))
+    assert not met_in_time.filter(overdue_notified_at__isnull=False).exists()
+    assert Notification.objects.count() == notified.count()
+    # The scan finds only clocks that fell due after the horizon (or in its last minutes).
+    left = Deadline.objects.overdue().filter(overdue_notified_at__isnull=True)
+    assert not left.filter(due_at__lt=HORIZON - timedelta(minutes=15)).exists()
 
 
 def test_history_rows_and_encryption_are_those_of_the_orm(scale_data):
