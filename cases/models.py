@@ -1059,6 +1059,12 @@ class Deadline(DomainModel):
             models.Index(
                 fields=("due_at",), condition=Q(met_at__isnull=True), name="cases_deadline_open"
             ),
+            # What the overdue scan looks for: open clocks not yet notified, oldest first.
+            models.Index(
+                fields=("due_at",),
+                condition=Q(met_at__isnull=True, overdue_notified_at__isnull=True),
+                name="cases_deadline_to_notify",
+            ),
             models.Index(fields=("referral", "met_at"), name="cases_deadline_referral"),
             models.Index(fields=("recommendation", "met_at"), name="cases_deadline_rec"),
             models.Index(fields=("allegation", "met_at"), name="cases_deadline_allegation"),

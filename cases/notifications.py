@@ -9,16 +9,18 @@ of a batch go out over one connection of the mail backend.
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Q, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, F, When, Window
+from django.db.models.functions import Coalesce, RowNumber, Substr
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cases.choices import Clock
 from cases.models import Deadline, Notification
 from npm_tracker import webhooks
 
@@ -32,6 +34,13 @@ OFFICER = Case(
     When(follow_up__isnull=False, then=F("follow_up__allegation__assigned_officer")),
     When(recommendation__isnull=False, then=F("recommendation__visit__created_by")),
     default=None,
+)
+# The reference subject_of gives a clock, in SQL (a recommendation has no reference: its text).
+SUBJECT = Coalesce(
+    F("referral__reference"),
+    F("allegation__reference"),
+    F("follow_up__allegation__reference"),
+    Substr(F("recommendation__text"), 1, 60),
 )
 NOTICE_BATCH = 50  # overdue notices claimed, and their mails sent, per transaction
 DIGEST_ITEMS = 25  # deadlines listed per section of a digest; the rest are counted
@@ -138,54 +147,57 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
 
 def send_digests(*, day=None) -> int:
     """Send each officer, once per day, their clocks overdue and due within a week: how many of
-    each, and the ``DIGEST_ITEMS`` most urgent of each (the home page lists them all). The
-    figures and the items are grouped per officer in SQL, whatever the number of clocks."""
+    each, and the ``DIGEST_ITEMS`` most urgent of each (the home page lists them all). One
+    query ranks and counts every officer's clocks (a window per officer and section) and
+    returns only the rows to list; a second reads those rows with their subjects."""
     now = timezone.now()
     day = day or timezone.localdate()
     done_today = Notification.objects.filter(kind="digest", day=day).values("recipient")
-    due_soon = (
+    section = Window(Count("pk"), partition_by=[F("officer_id"), F("late")])
+    ranked = (
         _with_officer(Deadline.objects.open().filter(due_at__lte=now + timedelta(days=7)))
         .filter(officer_id__isnull=False)
         .exclude(officer_id__in=done_today)
-    )
-    counts = {
-        row["officer_id"]: row
-        for row in due_soon.values("officer_id").annotate(
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-            upcoming=Count("pk", filter=Q(due_at__gte=now)),
-        )
-    }
-    officers = _officers(counts)
-    items = (
-        due_soon.filter(officer_id__in=officers)
         .annotate(
             late=Case(When(due_at__lt=now, then=True), default=False),
             rank=Window(RowNumber(), partition_by=[F("officer_id"), F("late")], order_by="due_at"),
+            in_section=section,
         )
         .filter(rank__lte=DIGEST_ITEMS)
-        .select_related("country", *SUBJECTS)
-        .order_by("due_at")
+        .values_list("pk", "officer_id", "late", "in_section")
     )
-    by_officer: dict = {pk: {"overdue": [], "upcoming": []} for pk in officers}
-    for deadline in items:
-        section = "overdue" if deadline.late else "upcoming"
-        by_officer[deadline.officer_id][section].append(
-            {"deadline": deadline, "subject": subject_of(deadline)}
-        )
+    counts: dict = {}
+    listed: dict = {}
+    for pk, officer_id, late, in_section in ranked:
+        counts.setdefault(officer_id, {True: 0, False: 0})[late] = in_section
+        listed[pk] = (officer_id, late)
+    officers = _officers(counts)
+    rows = (
+        Deadline.objects.filter(pk__in=[pk for pk, (o, _l) in listed.items() if o in officers])
+        .order_by("due_at")
+        .values("pk", "due_at", "clock", "legal_source", zone=F("country__timezone"))
+        .annotate(subject=SUBJECT)
+    )
+    by_officer: dict = {pk: {True: [], False: []} for pk in officers}
+    for row in rows:
+        officer_id, late = listed[row["pk"]]
+        by_officer[officer_id][late].append(row)
     sent = 0
     connection = get_connection(fail_silently=False)
     for pk, officer in officers.items():
-        context = {
-            "officer": officer,
-            "now": now,
-            "overdue": by_officer[pk]["overdue"],
-            "upcoming": by_officer[pk]["upcoming"],
-            "overdue_count": counts[pk]["overdue"],
-            "upcoming_count": counts[pk]["upcoming"],
-            "overdue_more": counts[pk]["overdue"] - len(by_officer[pk]["overdue"]),
-            "upcoming_more": counts[pk]["upcoming"] - len(by_officer[pk]["upcoming"]),
-            "home": f"{settings.SITE_URL.rstrip('/')}/admin/",
-        }
+        overdue, upcoming = by_officer[pk][True], by_officer[pk][False]
+        with translation.override(_language(officer)):
+            clocks = {c.value: str(c.label) for c in Clock}
+            context = {
+                "officer": officer,
+                "overdue": [_digest_line(row, clocks) for row in overdue],
+                "upcoming": [_digest_line(row, clocks) for row in upcoming],
+                "overdue_count": counts[pk][True],
+                "upcoming_count": counts[pk][False],
+                "overdue_more": counts[pk][True] - len(overdue),
+                "upcoming_more": counts[pk][False] - len(upcoming),
+                "home": f"{settings.SITE_URL.rstrip('/')}/admin/",
+            }
         message = _message(officer, "digest", context)
         try:
             with transaction.atomic():
@@ -197,3 +209,15 @@ def send_digests(*, day=None) -> int:
             continue  # another run sent it today
         sent += 1
     return sent
+
+
+def _digest_line(row: dict, clocks: dict) -> dict:
+    """One line of a digest, formatted here rather than in the template (a digest lists up to
+    twice ``DIGEST_ITEMS`` of them), in the clock's country time."""
+    due = timezone.localtime(row["due_at"], ZoneInfo(row["zone"]))
+    return {
+        "due": due.strftime("%Y-%m-%d %H:%M"),
+        "clock": clocks.get(row["clock"], row["clock"]),
+        "subject": row["subject"],
+        "legal_source": row["legal_source"],
+    }

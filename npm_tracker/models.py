@@ -6,6 +6,7 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -39,6 +40,57 @@ class DomainModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        """Django's validation; a ``clean()`` that reads through a foreign key naming no record
+        ends in the field's own error, not in an exception."""
+        try:
+            super().full_clean(
+                exclude=exclude,
+                validate_unique=validate_unique,
+                validate_constraints=validate_constraints,
+            )
+        except ObjectDoesNotExist:
+            errors: dict = {}
+            for field in self._meta.concrete_fields:
+                value = getattr(self, field.attname)
+                if field.is_relation and value is not None:
+                    try:
+                        field.validate(value, self)
+                    except ValidationError as error:
+                        errors[field.name] = error.messages
+            if not errors:
+                raise
+            raise ValidationError(errors) from None
+
+    def clean_fields(self, exclude=None):
+        """Field validation without the lookups that cannot fail: a foreign key set from a
+        record that was read from the database exists (its constraint still guards the write).
+        Saves one query per foreign key on every validated write."""
+        exclude = set(exclude or ())
+        for field in self._meta.concrete_fields:
+            if (
+                (field.many_to_one or field.one_to_one)
+                and field.name not in exclude
+                and not field.remote_field.limit_choices_to
+                and not field.validators
+                and field.is_cached(self)
+            ):
+                related = field.get_cached_value(self)
+                if (
+                    related is not None
+                    and not related._state.adding
+                    and getattr(related, field.target_field.attname) == getattr(self, field.attname)
+                ):
+                    exclude.add(field.name)
+        super().clean_fields(exclude=exclude)
+
+    def validate_unique(self, exclude=None):
+        """Unique checks without the one on a new record's primary key: a random UUID, which
+        the primary-key constraint guards anyway."""
+        if self._state.adding:
+            exclude = {*(exclude or ()), self._meta.pk.name}
+        super().validate_unique(exclude=exclude)
 
 
 class TranslatedName(models.Model):

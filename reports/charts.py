@@ -23,11 +23,35 @@ matplotlib.rcParams.update(
 COLOUR = "#2f5d8a"
 
 
+class BarChart:
+    """A bar chart drawn when the document shows it: drawing belongs to the rendering of the
+    PDF, not to the reading of its figures (the two are timed apart)."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = _drawable(rows)
+        self._svg: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __html__(self) -> str:
+        if self._svg is None:
+            self._svg = bar_chart(self.rows)
+        return self._svg
+
+    __str__ = __html__
+
+
+def _drawable(rows: list[dict], limit: int = 12) -> list[dict]:
+    """The rows a chart shows: counts that are numbers (not withheld small cells), the first
+    ``limit`` of them."""
+    return [row for row in rows if isinstance(row.get("count"), int) and row["count"] > 0][:limit]
+
+
 def bar_chart(rows: list[dict], *, limit: int = 12) -> str:
     """A horizontal bar chart of ``[{"name", "count"}]`` as an SVG document; rows whose count is
     not a number (withheld small cells) are left out. Returns "" when nothing can be drawn."""
-    rows = [row for row in rows if isinstance(row.get("count"), int) and row["count"] > 0]
-    rows = rows[:limit]
+    rows = _drawable(rows, limit)
     if not rows:
         return ""
     names = [_shorten(row["name"]) for row in reversed(rows)]

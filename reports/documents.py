@@ -20,7 +20,7 @@ class Table:
     title: str
     columns: list
     rows: list
-    chart: str = ""
+    chart: object = ""  # a charts.BarChart, drawn with the document
     note: str = ""
 
 
@@ -37,7 +37,7 @@ def _count_table(title, rows, *, public, chart=True, column=None):
         title=title,
         columns=[_("Category"), column or _("Number")],
         rows=shown,
-        chart=charts.bar_chart(rows) if chart and len(rows) > 1 else "",
+        chart=charts.BarChart(rows) if chart and len(rows) > 1 else "",
         note=_("Counts from 1 to 4 are shown as “<5” and not charted.") if public else "",
     )
 

@@ -133,6 +133,31 @@ def test_evidence_upload_and_download_need_confidential(reference, settings, tmp
 
 
 @pytest.mark.django_db
+def test_a_complaint_is_taken_with_a_fixed_number_of_statements(reference):
+    """Pinned: each statement is a round trip of every intake. The related records the request
+    read are not looked up again to validate the new ones."""
+    terminal = api_as(scopes="complaints")
+    facility = make_facility()
+    body = {
+        "country": "KZ",
+        "source": "complaint_terminal",
+        "received_at": "2026-03-02T11:00:00+05:00",
+        "facility": str(facility.pk),
+        "text": "Жалоба с терминала.",
+    }
+    terminal.post("/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="warm")
+    with CaptureQueriesContext(connection) as queries:
+        response = terminal.post(
+            "/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="pinned"
+        )
+    assert response.status_code == 201
+    lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT 1 AS "a"')]
+    read_before = ('FROM "facilities_facility"', 'FROM "cases_allegation"')
+    assert not [sql for sql in lookups if any(table in sql for table in read_before)]
+    assert len(queries) <= 32, [q["sql"][:100] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
 def test_full_chain_complaint_to_prosecutor_registration(reference):
     terminal = api_as(scopes="complaints")
     facility = make_facility(name="Учреждение ЕЦ-166/1")

@@ -86,7 +86,10 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "status", "created_at", "updated_at")
 
     def get_obstacles(self, obj) -> list[str]:
-        return sorted({o.obstacle_type.code for o in obj.obstacles.all()})
+        obstacles = getattr(obj, "obstacle_list", None)  # prefetched by the API's views
+        if obstacles is None:
+            obstacles = obj.obstacles.select_related("obstacle_type")
+        return sorted({o.obstacle_type.code for o in obstacles})
 
 
 class VisitWriteSerializer(VisitSerializer):

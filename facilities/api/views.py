@@ -71,7 +71,9 @@ class FacilityViewSet(DomainViewSet):
         rows = selectors.periodic_visit_coverage(
             self.request.user, facilities=Facility.objects.filter(pk__in=ids)
         )
-        self._periodic_due = {row.facility.pk: row.due_on for row in rows}
+        # Inactive facilities have no periodic visit due: known too, so that no row is looked
+        # up on its own.
+        self._periodic_due = dict.fromkeys(ids) | {row.facility.pk: row.due_on for row in rows}
 
     def perform_service_create(self, data):
         return services.facility_create(actor=self.request.user, **data)
@@ -100,8 +102,14 @@ class VisitViewSet(DomainViewSet):
         return VisitSerializer
 
     def base_queryset(self):
+        # to_attr: the obstacles as a plain list; Django otherwise builds a queryset for each
+        # visit of the page to hold its prefetched rows.
         return Visit.objects.select_related("visit_type", "facility").prefetch_related(
-            Prefetch("obstacles", queryset=VisitObstacle.objects.select_related("obstacle_type"))
+            Prefetch(
+                "obstacles",
+                queryset=VisitObstacle.objects.select_related("obstacle_type"),
+                to_attr="obstacle_list",
+            )
         )
 
     def perform_service_create(self, data):

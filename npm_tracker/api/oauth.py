@@ -4,6 +4,9 @@ A token can carry only scopes its client holds; without ``scope`` it gets all of
 client cannot obtain tokens and its tokens stop working.
 """
 
+import hashlib
+
+from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 SCOPES = {
@@ -34,3 +37,13 @@ class ClientScopesValidator(OAuth2Validator):
 
     def get_default_scopes(self, client_id, request, *args, **kwargs):
         return sorted(_client_scopes(request.client))
+
+    def _load_access_token(self, token):
+        # As the library reads the token, with the client's API record joined: one query per
+        # request instead of two (ClientCredentialsAuthentication reads application.api_client).
+        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        return (
+            AccessToken.objects.select_related("application__api_client", "user")
+            .filter(token_checksum=checksum)
+            .first()
+        )

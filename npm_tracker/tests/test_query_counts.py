@@ -45,6 +45,24 @@ def test_api_list_queries_do_not_grow_with_the_page(scale_sample, path):
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
 
 
+def test_inactive_facilities_cost_no_queries_of_their_own(scale_sample):
+    """Closed facilities have no periodic visit due; the page knows that without asking."""
+    client = api_as(scopes="read")
+    # The newest (first on a page) stays open: both pages compute a due date.
+    newest = Facility.objects.filter(country__code="KZ").order_by("-created_at", "-id").first()
+    Facility.objects.filter(country__code="KZ").exclude(pk=newest.pk).update(is_active=False)
+    with CaptureQueriesContext(connection) as few:
+        small = client.get("/api/v1/facilities/?limit=1")
+    with CaptureQueriesContext(connection) as many:
+        large = client.get("/api/v1/facilities/?limit=100")
+    rows = large.json()["results"]
+    assert [row["id"] for row in small.json()["results"]] == [str(newest.pk)]
+    assert len(rows) > 2
+    assert sum(not row["is_active"] for row in rows) >= 2
+    assert all(row["periodic_visit_due_on"] is None for row in rows if not row["is_active"])
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
 @pytest.mark.parametrize("model", [Allegation, Referral, Visit, Recommendation, Facility])
 def test_admin_changelist_queries_do_not_grow_with_the_page(scale_sample, client, model):
     user = make_staff("bench-reader", "KZ", "KG", superuser=True)
