@@ -39,6 +39,7 @@ from npm_tracker.models import (
     LifecycleEvent,
     TranslatedName,
     Vocabulary,
+    related,
 )
 from npm_tracker.scoping import ScopedQuerySet
 from npm_tracker.storage import evidence_storage
@@ -401,7 +402,7 @@ class Allegation(Evidence_, DomainModel):
     @property
     def consent_map(self) -> dict:
         """Which destinations the victim's consent covers now (prefetch ``consents``)."""
-        active = {c.destination for c in self.consents.all() if c.withdrawn_on is None}
+        active = {c.destination for c in related(self, "consents") if c.withdrawn_on is None}
         return {code: code in active for code in choices.ConsentDestination.values}
 
     def clean(self):

@@ -21,7 +21,8 @@ from cases.models import (
 from facilities.models import Agency, Country, Facility, Visit
 from npm_tracker import roles
 from npm_tracker.api.auth import scopes_of
-from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.api.base import CodeField, RelatedListSerializer, ScopedPrimaryKeyField
+from npm_tracker.models import related
 
 
 def note_identity_read(context, obj) -> None:
@@ -62,6 +63,9 @@ class PerpetratorSerializer(serializers.Serializer):
     unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     rank = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+    class Meta:
+        list_serializer_class = RelatedListSerializer
 
 
 class ConsentMapSerializer(serializers.Serializer):
@@ -142,6 +146,7 @@ class ReferralEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReferralEvent
         fields = ("kind", "occurred_at", "external_number", "note")
+        list_serializer_class = RelatedListSerializer
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -180,7 +185,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     def get_identity_disclosed(self, obj) -> bool:
         return any(
             c.destination == ConsentDestination.PROSECUTOR and c.withdrawn_on is None
-            for c in obj.allegation.consents.all()
+            for c in related(obj.allegation, "consents")
         )
 
     def to_representation(self, obj):

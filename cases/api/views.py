@@ -5,7 +5,6 @@ import json
 
 import django_filters
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +38,7 @@ from npm_tracker.access import record_reads
 from npm_tracker.api.auth import ClientPrincipal, caller_label
 from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
 from npm_tracker.errors import DomainError
-from npm_tracker.models import AccessChannel, IdempotencyKey
+from npm_tracker.models import AccessChannel, IdempotencyKey, prefetch_list
 
 
 def _consents_from(actor, allegation, consent_map, day):
@@ -74,9 +73,9 @@ class AllegationViewSet(DomainViewSet):
         return Allegation.objects.select_related(
             "country", "source", "place_of_incident", "victim"
         ).prefetch_related(
-            "methods",
-            "consents",
-            Prefetch("perpetrators", queryset=Perpetrator.objects.select_related("agency")),
+            prefetch_list("methods"),
+            prefetch_list("consents"),
+            prefetch_list("perpetrators", Perpetrator.objects.select_related("agency")),
         )
 
     def perform_service_create(self, data):
@@ -214,11 +213,9 @@ class ReferralViewSet(DomainViewSet):
         return Referral.objects.select_related(
             "prosecutor_office", "allegation", "allegation__victim"
         ).prefetch_related(
-            "deadlines",
-            "allegation__consents",
-            Prefetch(
-                "events", queryset=ReferralEvent.objects.order_by("occurred_at", "created_at")
-            ),
+            prefetch_list("deadlines"),
+            prefetch_list("allegation__consents"),
+            prefetch_list("events", ReferralEvent.objects.order_by("occurred_at", "created_at")),
         )
 
     def get_queryset(self):

@@ -15,6 +15,7 @@ from facilities.models import (
     VisitType,
 )
 from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.models import related
 
 
 class FacilitySerializer(serializers.ModelSerializer):
@@ -86,10 +87,7 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "status", "created_at", "updated_at")
 
     def get_obstacles(self, obj) -> list[str]:
-        obstacles = getattr(obj, "obstacle_list", None)  # prefetched by the API's views
-        if obstacles is None:
-            obstacles = obj.obstacles.select_related("obstacle_type")
-        return sorted({o.obstacle_type.code for o in obstacles})
+        return sorted({o.obstacle_type.code for o in related(obj, "obstacles")})
 
 
 class VisitWriteSerializer(VisitSerializer):

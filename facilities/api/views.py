@@ -2,7 +2,7 @@
 
 import django_filters
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -15,6 +15,7 @@ from facilities.api.serializers import (
 )
 from facilities.models import Facility, Recommendation, Visit, VisitObstacle
 from npm_tracker.api.base import IF_MATCH, DomainViewSet, TransitionSerializer, UpdatedSinceFilter
+from npm_tracker.models import prefetch_list
 
 
 class FacilityFilter(UpdatedSinceFilter):
@@ -102,14 +103,8 @@ class VisitViewSet(DomainViewSet):
         return VisitSerializer
 
     def base_queryset(self):
-        # to_attr: the obstacles as a plain list; Django otherwise builds a queryset for each
-        # visit of the page to hold its prefetched rows.
-        return Visit.objects.select_related("visit_type", "facility").prefetch_related(
-            Prefetch(
-                "obstacles",
-                queryset=VisitObstacle.objects.select_related("obstacle_type"),
-                to_attr="obstacle_list",
-            )
+        return Visit.objects.select_related("visit_type").prefetch_related(
+            prefetch_list("obstacles", VisitObstacle.objects.select_related("obstacle_type"))
         )
 
     def perform_service_create(self, data):

@@ -8,9 +8,12 @@ from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.fields import get_attribute
+from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.api.errors import PreconditionFailed
+from npm_tracker.models import related
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -25,6 +28,30 @@ def etag_of(obj) -> str:
     stamp = getattr(obj, "updated_at", None) or getattr(obj, "created_at", None)
     raw = f"{obj.pk}:{stamp.isoformat() if stamp else ''}:{getattr(obj, 'status', '')}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def _related_records(field, instance):
+    """What a many-valued field shows: the relation at the end of its source, read through
+    ``related`` (a prefetched list when the view made one)."""
+    *path, name = field.source_attrs
+    owner = get_attribute(instance, path)
+    if owner is None or getattr(owner, "pk", True) is None:
+        return []
+    return related(owner, name)
+
+
+class RelatedListSerializer(serializers.ListSerializer):
+    """A nested ``many=True`` serializer that reads prefetched lists (``prefetch_list``)."""
+
+    def get_attribute(self, instance):
+        return _related_records(self, instance)
+
+
+class RelatedManyField(ManyRelatedField):
+    """A ``many=True`` related field that reads prefetched lists (``prefetch_list``)."""
+
+    def get_attribute(self, instance):
+        return _related_records(self, instance)
 
 
 class CodeField(serializers.SlugRelatedField):
@@ -44,6 +71,13 @@ class CodeField(serializers.SlugRelatedField):
         if request is not None and hasattr(queryset, "visible_to"):
             queryset = queryset.visible_to(request.user)
         return queryset
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # As RelatedField.many_init, with the list read through ``related``.
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
+        return RelatedManyField(**list_kwargs)
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
