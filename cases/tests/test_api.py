@@ -154,7 +154,7 @@ def test_a_complaint_is_taken_with_a_fixed_number_of_statements(reference):
     lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT 1 AS "a"')]
     read_before = ('FROM "facilities_facility"', 'FROM "cases_allegation"')
     assert not [sql for sql in lookups if any(table in sql for table in read_before)]
-    assert len(queries) <= 32, [q["sql"][:100] for q in queries.captured_queries]
+    assert len(queries) <= 28, [q["sql"][:100] for q in queries.captured_queries]
 
 
 @pytest.mark.django_db
