@@ -111,12 +111,16 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
             if not batch:
                 break
             limit -= len(batch)
-            for country_id in {d.country_id for d in batch}:
+            referrals: dict = {}  # each country's webhooks hear of its own referrals only
+            for deadline in batch:
+                if deadline.referral_id:
+                    referrals.setdefault(deadline.country_id, []).append(deadline.referral_id)
+            for country_id, referral_ids in referrals.items():
                 webhooks.emit_many(
                     "referral.overdue",
                     country_id=country_id,
                     object_type="referral",
-                    object_ids=[d.referral_id for d in batch if d.referral_id],
+                    object_ids=referral_ids,
                 )
             officers = _officers(d.officer_id for d in batch)
             notices, messages = [], []

@@ -246,3 +246,42 @@ def test_the_digest_reads_the_same_number_of_queries_for_few_and_many_clocks(ref
     # Two officers more cost their claims of the day (savepoint, insert, release) and nothing
     # else: the clocks are read with a fixed number of queries.
     assert many - few == 2 * 3
+
+
+@pytest.mark.django_db
+def test_overdue_webhooks_go_to_each_country_for_its_own_referrals(reference, monkeypatch):
+    """One batch holds clocks of both countries: a partner hears of its country's only."""
+    from facilities.models import Country
+    from npm_tracker import webhooks
+    from npm_tracker.models import Webhook
+
+    hooks = {
+        code: Webhook.objects.create(
+            owner=f"partner-{code}",
+            country=Country.objects.get(code=code),
+            url=f"https://{code.lower()}.example/hook",
+            events=["referral.overdue"],
+            secret="s",
+        )
+        for code in ("KZ", "KG")
+    }
+    officer = officer_with_mail()
+    kz = overdue_referral(officer)
+    received = timezone.now() - timedelta(days=60)
+    kg = make_referral(make_allegation("KG", received_at=received, assigned_officer=officer))
+    services.referral_transition(
+        actor=officer, referral=kg, kind="sent", occurred_at=received + timedelta(hours=2)
+    )
+    queued = []
+    monkeypatch.setattr(
+        webhooks.deliver,
+        "delay_on_commit",
+        lambda hook, _id, event, _at, kind, pk: queued.append((hook, event, pk)),
+    )
+    notifications.notify_overdue()
+    assert sorted(queued) == sorted(
+        [
+            (str(hooks["KZ"].pk), "referral.overdue", str(kz.pk)),
+            (str(hooks["KG"].pk), "referral.overdue", str(kg.pk)),
+        ]
+    )
