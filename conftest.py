@@ -3,8 +3,10 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import translation
 
 from npm_tracker.models import StaffProfile
 
@@ -43,6 +45,15 @@ def celery_broker_per_test_process(worker_id):
 
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request through the test client leaves the
+    language its LocaleMiddleware chose active in the thread, and later tests of the same
+    process would otherwise read their messages in it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
