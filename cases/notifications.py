@@ -157,15 +157,15 @@ def send_digests(*, day=None) -> int:
     now = timezone.now()
     day = day or timezone.localdate()
     done_today = Notification.objects.filter(kind="digest", day=day).values("recipient")
-    section = Window(Count("pk"), partition_by=[F("officer_id"), F("late")])
+    section = [F("officer_id"), F("late")]
     ranked = (
         _with_officer(Deadline.objects.open().filter(due_at__lte=now + timedelta(days=7)))
         .filter(officer_id__isnull=False)
         .exclude(officer_id__in=done_today)
         .annotate(
             late=Case(When(due_at__lt=now, then=True), default=False),
-            rank=Window(RowNumber(), partition_by=[F("officer_id"), F("late")], order_by="due_at"),
-            in_section=section,
+            rank=Window(RowNumber(), partition_by=section, order_by="due_at"),
+            in_section=Window(Count("pk"), partition_by=section),
         )
         .filter(rank__lte=DIGEST_ITEMS)
         .values_list("pk", "officer_id", "late", "in_section")

@@ -314,17 +314,22 @@ class LifecycleEvent(models.Model):
         return self.actor_label
 
 
+def _list_of(relation: str) -> str:
+    """Where ``prefetch_list`` puts the records of ``relation``."""
+    return f"{relation}_list"
+
+
 def prefetch_list(lookup: str, queryset=None) -> Prefetch:
-    """Prefetch ``lookup`` into a plain list (``<last name>_list``), read by ``related``. Django
-    otherwise builds a queryset for every record to hold its share, which on a page of 100
-    costs more than the query itself."""
-    return Prefetch(lookup, queryset=queryset, to_attr=f"{lookup.rsplit('__', 1)[-1]}_list")
+    """Prefetch ``lookup`` into a plain list, read by ``related``. Django otherwise builds a
+    queryset for every record to hold its share, which on a page of 100 costs more than the
+    query itself."""
+    return Prefetch(lookup, queryset=queryset, to_attr=_list_of(lookup.rsplit("__", 1)[-1]))
 
 
 def related(instance, name: str):
     """The records of the relation ``name`` of ``instance``: the list ``prefetch_list`` left,
     or a query when there is none."""
-    prefetched = instance.__dict__.get(f"{name}_list")
+    prefetched = instance.__dict__.get(_list_of(name))
     return prefetched if prefetched is not None else getattr(instance, name).all()
 
 

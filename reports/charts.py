@@ -4,6 +4,7 @@ embedded font draws it and it can be searched). Every charted figure is also in 
 import io
 import itertools
 import re
+from functools import cached_property
 
 import matplotlib
 
@@ -28,16 +29,17 @@ class BarChart:
     PDF, not to the reading of its figures (the two are timed apart)."""
 
     def __init__(self, rows: list[dict]):
-        self.rows = _drawable(rows)
-        self._svg: str | None = None
+        self.rows = rows
 
     def __bool__(self) -> bool:
-        return bool(self.rows)
+        return bool(_drawable(self.rows))
+
+    @cached_property
+    def svg(self) -> str:
+        return bar_chart(self.rows)
 
     def __html__(self) -> str:
-        if self._svg is None:
-            self._svg = bar_chart(self.rows)
-        return self._svg
+        return self.svg
 
     __str__ = __html__
 

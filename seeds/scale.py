@@ -611,6 +611,13 @@ DEADLINE_COLUMNS = (
     "overdue_notified_at",
 )
 NOTICE_COLUMNS = ("id", "recipient_id", "kind", "deadline_id", "day", "subject", "sent_at")
+
+
+def _clock_tables() -> tuple[Table, Table]:
+    """The tables ``Clocks`` writes: the deadlines, and the overdue notices sent for them."""
+    return Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS)
+
+
 EVENT_COLUMNS = (
     "id",
     "kind",
@@ -795,7 +802,7 @@ class Builder:
             ),
         )
         rec_events = Table(RecommendationEvent, (*EVENT_COLUMNS, "recommendation_id"))
-        dl = (Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS))
+        dl = _clock_tables()
         tables = [visits, visit_events, recs, rec_events, *dl]
         total_visits = self.count("visits", code)
         total_recs = self.count("recommendations", code)
@@ -1033,7 +1040,7 @@ class Builder:
                 "new_term",
             ),
         )
-        t_dl = (Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS))
+        t_dl = _clock_tables()
         tables = [t_alleg, t_methods, t_victim, t_consent, t_perp, t_aevent, t_ref, t_revent, *t_dl]
         sources = ref.sources[code]
         methods = ref.methods[code]
