@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import translation
 
-from npm_tracker.models import StaffProfile
+from npm_tracker.core.models import StaffProfile
 
 
 @pytest.fixture(scope="session")

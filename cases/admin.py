@@ -36,8 +36,8 @@ from cases.models import (
 )
 from cases.resources import AllegationResource
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
-from npm_tracker.access import record_reads
-from npm_tracker.admin import (
+from npm_tracker.core.access import record_reads
+from npm_tracker.core.admin import (
     AssignedToMeFilter,
     ConfidentialFieldsMixin,
     EvidenceAdminMixin,
@@ -47,8 +47,8 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
-from npm_tracker.models import AccessChannel
-from npm_tracker.workflow import local_day
+from npm_tracker.core.models import AccessChannel
+from npm_tracker.core.workflow import local_day
 
 for model in (Method, AllegationSource, PlaceOfIncident):
     admin.site.register(model, VocabularyAdmin)

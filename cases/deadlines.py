@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 
 from cases.models import Deadline, DeadlineRule
-from npm_tracker.calendar import add_duration
+from npm_tracker.core.calendar import add_duration
 
 # Referral events: the clocks they start and the clocks they meet. A (country, kind) key applies
 # to that country only.

@@ -6,7 +6,7 @@ opened from that day follow it, older ones keep the version they were opened und
 
 from datetime import date
 
-from npm_tracker.workflow import Lifecycle, Step, TableVersion
+from npm_tracker.core.workflow import Lifecycle, Step, TableVersion
 
 S = Step.make
 

@@ -24,15 +24,15 @@ from django.utils.translation import pgettext_lazy
 
 from cases import choices
 from facilities.models import Agency, Country, Facility, Region, Visit
-from npm_tracker import audit
-from npm_tracker.crypto import (
+from npm_tracker.core import audit
+from npm_tracker.core.crypto import (
     EncryptedCharField,
     EncryptedDateField,
     EncryptedTextField,
     blind_index,
 )
-from npm_tracker.errors import NotDeletable
-from npm_tracker.models import (
+from npm_tracker.core.errors import NotDeletable
+from npm_tracker.core.models import (
     APPEND_ONLY,
     ClockedMixin,
     DomainModel,
@@ -41,8 +41,8 @@ from npm_tracker.models import (
     Vocabulary,
     related,
 )
-from npm_tracker.scoping import ScopedQuerySet
-from npm_tracker.storage import evidence_storage
+from npm_tracker.core.scoping import ScopedQuerySet
+from npm_tracker.core.storage import evidence_storage
 
 # Clock skew allowed between a client and the server when checking "not in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -1142,7 +1142,7 @@ class Notification(models.Model):
         return self.subject
 
 
-# Every change of these tables is recorded by a database trigger (npm_tracker.audit). The
+# Every change of these tables is recorded by a database trigger (npm_tracker.core.audit). The
 # confidential fields are recorded as changed, never with their values.
 CONFIDENTIAL_FIELDS = {
     Allegation: ("injuries",),

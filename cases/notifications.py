@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from cases.choices import Clock
 from cases.models import Deadline, Notification
-from npm_tracker import webhooks
+from npm_tracker.core import webhooks
 
 SUBJECTS = ("referral__allegation", "allegation", "follow_up__allegation", "recommendation")
 # Who answers for a clock: the officer assigned to the allegation behind it; for a

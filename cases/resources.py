@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 
 from cases.models import CONFIDENTIAL_FIELDS, Allegation, Method, Victim
-from npm_tracker import roles
-from npm_tracker.spreadsheets import (
+from npm_tracker.core import roles
+from npm_tracker.core.spreadsheets import (
     DateTimeWidget,
     DayWidget,
     ScopedResource,

@@ -31,9 +31,9 @@ from cases.models import (
     Witness,
 )
 from cases.uploads import check_upload
-from npm_tracker import webhooks
-from npm_tracker.errors import DomainError, ErrorCode
-from npm_tracker.services import (
+from npm_tracker.core import webhooks
+from npm_tracker.core.errors import DomainError, ErrorCode
+from npm_tracker.core.services import (
     actor_fields,
     assign,
     lock,
@@ -41,7 +41,7 @@ from npm_tracker.services import (
     staff_user,
     validated_save,
 )
-from npm_tracker.workflow import (
+from npm_tracker.core.workflow import (
     check_event_time,
     check_expected_status,
     check_needs,

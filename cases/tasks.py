@@ -4,7 +4,7 @@ conditional write and is safe to run twice or concurrently."""
 from celery import shared_task
 
 from cases import notifications
-from npm_tracker.audit import system_context
+from npm_tracker.core.audit import system_context
 
 
 @shared_task(name="cases.notify_overdue", time_limit=300, soft_time_limit=270)

@@ -3,8 +3,8 @@
 from django.http import FileResponse, Http404
 
 from cases.models import Evidence
-from npm_tracker.access import record_reads
-from npm_tracker.models import AccessChannel
+from npm_tracker.core.access import record_reads
+from npm_tracker.core.models import AccessChannel
 
 
 def evidence_file(request, name):

@@ -39,7 +39,7 @@ from facilities.models import (
     VisitType,
 )
 from facilities.resources import FacilityResource, RecommendationResource, VisitResource
-from npm_tracker.admin import (
+from npm_tracker.core.admin import (
     EvidenceAdminMixin,
     ScopedAdmin,
     ScopedStackedInline,
@@ -47,8 +47,8 @@ from npm_tracker.admin import (
     TransitionAdminMixin,
     VocabularyAdmin,
 )
-from npm_tracker.spreadsheets import SpreadsheetImportMixin
-from npm_tracker.workflow import local_day
+from npm_tracker.core.spreadsheets import SpreadsheetImportMixin
+from npm_tracker.core.workflow import local_day
 
 NAME_FIELDS = ("name_en", "name_ru", "name_kk", "name_ky")
 

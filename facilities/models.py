@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from facilities import choices
-from npm_tracker import audit
-from npm_tracker.models import (
+from npm_tracker.core import audit
+from npm_tracker.core.models import (
     APPEND_ONLY,
     ClockedMixin,
     DomainModel,
@@ -23,7 +23,7 @@ from npm_tracker.models import (
     Vocabulary,
     translated,
 )
-from npm_tracker.scoping import ScopedQuerySet
+from npm_tracker.core.scoping import ScopedQuerySet
 
 
 def _same_country(errors: dict, field: str, related, country_id, message) -> None:
@@ -723,7 +723,7 @@ class RecommendationResponse(DomainModel):
             raise ValidationError({"received_on": _("A response cannot arrive in the future.")})
 
 
-# Every change of these tables is recorded by a database trigger (npm_tracker.audit).
+# Every change of these tables is recorded by a database trigger (npm_tracker.core.audit).
 for _model in (
     Country,
     NpmBody,

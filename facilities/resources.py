@@ -1,7 +1,7 @@
 """Spreadsheet columns of the facility register, visits and recommendations (docs/spreadsheets.md).
 
 Rows are saved through the same services as the admin forms; vocabularies are named by code or
-by name in any of the four languages (``npm_tracker.spreadsheets``).
+by name in any of the four languages (``npm_tracker.core.spreadsheets``).
 """
 
 from django.utils.translation import gettext
@@ -19,8 +19,8 @@ from facilities.models import (
     Visit,
     VisitType,
 )
-from npm_tracker.scoping import user_country_ids
-from npm_tracker.spreadsheets import (
+from npm_tracker.core.scoping import user_country_ids
+from npm_tracker.core.spreadsheets import (
     NAME_FIELDS,
     DayWidget,
     ImportResource,

@@ -46,7 +46,7 @@ def _rule_on(rules, day):
 def periodic_visit_coverage(user, *, facilities=None) -> list[PeriodicVisitStatus]:
     """For every active facility the user may see: the last periodic visit that ended and when
     the next one is due (KZ: every 4 years, UIK 45(1)). Two queries whatever the number."""
-    from npm_tracker.calendar import add_duration, working_calendar
+    from npm_tracker.core.calendar import add_duration, working_calendar
 
     queryset = facilities if facilities is not None else Facility.objects.all()
     queryset = (

@@ -25,9 +25,14 @@ from facilities.models import (
     VisitObstacle,
     VisitTeamMember,
 )
-from npm_tracker.errors import DomainError, ErrorCode
-from npm_tracker.services import actor_fields, assign, lock, staff_user, validated_save
-from npm_tracker.workflow import check_event_time, check_expected_status, check_needs, local_day
+from npm_tracker.core.errors import DomainError, ErrorCode
+from npm_tracker.core.services import actor_fields, assign, lock, staff_user, validated_save
+from npm_tracker.core.workflow import (
+    check_event_time,
+    check_expected_status,
+    check_needs,
+    local_day,
+)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ class NpmAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from npm_tracker.reauth import reauth_view
+        from npm_tracker.core.reauth import reauth_view
 
         return [
             path(

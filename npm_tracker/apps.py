@@ -3,17 +3,14 @@ from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
-class NpmTrackerConfig(AppConfig):
+class ShellConfig(AppConfig):
+    """The project shell: settings, URLs, the Celery app, the cross-app dashboard and the
+    commands that span apps. It may import every app; nothing below imports it."""
+
     default = True
     name = "npm_tracker"
+    label = "shell"
     verbose_name = _("Staff and configuration")
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from npm_tracker import lookups
-        from npm_tracker.api import schema  # noqa: F401 - registers the OpenAPI extensions
-
-        lookups.register()
 
 
 class NpmAdminConfig(admin_apps.AdminConfig):

@@ -53,11 +53,12 @@ INSTALLED_APPS = [
     "import_export",
     "pghistory",
     "pghistory.admin",
-    "npm_tracker",
+    "npm_tracker.core",
     "facilities",
     "cases",
     "reports",
     "seeds",
+    "npm_tracker",
 ]
 
 MIDDLEWARE = [
@@ -69,9 +70,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "npm_tracker.middleware.NoStoreMiddleware",
+    "npm_tracker.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
-    "npm_tracker.middleware.CountryTimezoneMiddleware",
+    "npm_tracker.core.middleware.CountryTimezoneMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,7 +86,11 @@ WSGI_APPLICATION = "npm_tracker.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "npm_tracker" / "templates"],
+        # The project's overrides of the admin's own templates must come before the admin app's.
+        "DIRS": [
+            BASE_DIR / "npm_tracker" / "templates",
+            BASE_DIR / "npm_tracker" / "core" / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -182,7 +187,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Date and number formats of Kazakh (Django has none) and Kyrgyz (decimal comma).
-FORMAT_MODULE_PATH = ["npm_tracker.formats"]
+FORMAT_MODULE_PATH = ["npm_tracker.core.formats"]
 USE_I18N = True
 USE_TZ = True
 # Stored in UTC; shown in the country's zone (Asia/Almaty or Asia/Bishkek) by the domain code.
@@ -281,7 +286,7 @@ OAUTH2_PROVIDER = {
         "prosecutor": "Prosecutor's office",
     },
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
-    "OAUTH2_VALIDATOR_CLASS": "npm_tracker.api.oauth.ClientScopesValidator",
+    "OAUTH2_VALIDATOR_CLASS": "npm_tracker.core.api.oauth.ClientScopesValidator",
     "ALLOWED_GRANT_TYPES": ["client_credentials"],
     # OAuth 2.0 Security BCP (RFC 9700): tokens only in the Authorization header, no implicit
     # or password grants (only client credentials is used anyway).
@@ -300,10 +305,10 @@ WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30)
 API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "npm_tracker.api.auth.ClientCredentialsAuthentication",
-        "npm_tracker.api.auth.StaffSessionAuthentication",
+        "npm_tracker.core.api.auth.ClientCredentialsAuthentication",
+        "npm_tracker.core.api.auth.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["npm_tracker.api.permissions.HasScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["npm_tracker.core.api.permissions.HasScope"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -314,10 +319,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "npm_tracker.api.pagination.CursorPagination",
-    "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.api.throttling.PerClientThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "npm_tracker.core.api.pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.core.api.throttling.PerClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": f"{API_RATE_PER_MINUTE}/min"},
-    "EXCEPTION_HANDLER": "npm_tracker.api.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "npm_tracker.core.api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -336,7 +341,7 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": OAUTH2_PROVIDER["SCOPES"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "npm_tracker.api.schema.add_problem_responses",
+        "npm_tracker.core.api.schema.add_problem_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "VisitStatusEnum": "facilities.choices.VisitStatus",

@@ -10,8 +10,8 @@ from rest_framework.routers import DefaultRouter
 
 from cases.views import evidence_file
 from npm_tracker import views
-from npm_tracker.api.vocabularies import VocabularyView
-from npm_tracker.api.webhooks import WebhookViewSet
+from npm_tracker.core.api.webhooks import WebhookViewSet
+from npm_tracker.vocabularies import VocabularyView
 
 webhook_router = DefaultRouter()
 webhook_router.trailing_slash = "/?"
@@ -53,6 +53,6 @@ urlpatterns = [
     path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),
 ]
 
-handler400 = "npm_tracker.api.errors.handler400"
-handler404 = "npm_tracker.api.errors.handler404"
-handler500 = "npm_tracker.api.errors.handler500"
+handler400 = "npm_tracker.core.api.errors.handler400"
+handler404 = "npm_tracker.core.api.errors.handler404"
+handler500 = "npm_tracker.core.api.errors.handler500"

@@ -17,7 +17,7 @@ def set_language(request):
     from django.conf import settings
     from django.views.i18n import set_language as django_set_language
 
-    from npm_tracker.models import StaffProfile
+    from npm_tracker.core.models import StaffProfile
 
     response = django_set_language(request)
     language = request.POST.get("language")

@@ -13,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from npm_tracker.admin import ScopedAdmin
-from npm_tracker.errors import DomainError
-from npm_tracker.models import AccessChannel
+from npm_tracker.core.admin import ScopedAdmin
+from npm_tracker.core.errors import DomainError
+from npm_tracker.core.models import AccessChannel
 from reports import services
 from reports.choices import RunStatus
 from reports.models import KEY_FIELDS, ReportDelivery, ReportRun, ReportSchedule

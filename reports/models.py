@@ -10,9 +10,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker import audit
-from npm_tracker.models import DomainModel
-from npm_tracker.scoping import ScopedQuerySet
+from npm_tracker.core import audit
+from npm_tracker.core.models import DomainModel
+from npm_tracker.core.scoping import ScopedQuerySet
 from reports import choices
 from reports.choices import ReportKind
 

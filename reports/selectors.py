@@ -34,7 +34,7 @@ from facilities.models import (
     VisitObstacle,
     VisitType,
 )
-from npm_tracker.scoping import CountryReader
+from npm_tracker.core.scoping import CountryReader
 
 # Memory for the sorts and hashes of one statistics run (a year of a country's records sorted in
 # memory rather than on disk); set for the run's transaction only, not for every connection.

@@ -20,9 +20,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from npm_tracker.errors import DomainError
-from npm_tracker.services import actor_fields, staff_user, validated_save
-from npm_tracker.webhooks import emit
+from npm_tracker.core.errors import DomainError
+from npm_tracker.core.services import actor_fields, staff_user, validated_save
+from npm_tracker.core.webhooks import emit
 from reports import documents, pdf
 from reports.choices import Cadence, ReportKind, RunStatus
 from reports.models import KEY_FIELDS, ReportDelivery, ReportRun, ReportSchedule
@@ -281,7 +281,7 @@ def send_deliveries(*, run_id) -> int:
 def log_download(*, run: ReportRun, actor, channel, request) -> None:
     """A download of a file that names a person is a read of their identity."""
     if run.personal_data and run.referral_id:
-        from npm_tracker.access import record_reads
+        from npm_tracker.core.access import record_reads
 
         record_reads(
             actor=actor,

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from npm_tracker.audit import system_context
+from npm_tracker.core.audit import system_context
 from reports import services
 
 

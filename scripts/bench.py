@@ -876,7 +876,7 @@ def prepare_users():
     from django.core.management import call_command
 
     from facilities.models import Country
-    from npm_tracker.models import StaffProfile
+    from npm_tracker.core.models import StaffProfile
 
     out = io.StringIO()
     call_command(

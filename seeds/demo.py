@@ -27,7 +27,7 @@ from facilities.models import (
     Region,
     VisitType,
 )
-from npm_tracker.models import StaffProfile
+from npm_tracker.core.models import StaffProfile
 
 DEMO_MARKER = "Demo data set"
 DEMO_GROUP = "Demo staff"

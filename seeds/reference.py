@@ -29,8 +29,8 @@ from facilities.models import (
     Region,
     VisitType,
 )
-from npm_tracker.models import DayTransfer
-from npm_tracker.services import validated_save
+from npm_tracker.core.models import DayTransfer
+from npm_tracker.core.services import validated_save
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGS = ("en", "ru", "kk", "ky")
@@ -204,7 +204,7 @@ class Loader:
                     "note": item.get("note", ""),
                 },
             )
-        from npm_tracker.roles import ensure_groups
+        from npm_tracker.core.roles import ensure_groups
 
         ensure_groups()  # the role groups and their permissions
         return self.tally

@@ -12,7 +12,7 @@ from replaying the same rules the services apply, in memory:
   inputs it needs (external number, note, article and sentence, addressee, new term);
 - the legal clocks are started and met by the same events as in ``cases.services``
   (``deadlines.referral_clock_changes``, ``deadlines.RECOMMENDATION_CLOCK``), under the rule in
-  force that day, with the due moment computed by ``npm_tracker.calendar.add_duration``, the
+  force that day, with the due moment computed by ``npm_tracker.core.calendar.add_duration``, the
   function ``deadlines.due_moment`` uses;
 - references and pseudonyms come from the same numbering scopes (``ReferenceSequence``), which are
   left at the last number handed out, so records created later continue the series;
@@ -76,9 +76,9 @@ from facilities.models import (
     VisitEvent,
     VisitType,
 )
-from npm_tracker.calendar import add_duration, working_calendar
-from npm_tracker.crypto import blind_index
-from npm_tracker.models import ReferenceSequence, StaffProfile
+from npm_tracker.core.calendar import add_duration, working_calendar
+from npm_tracker.core.crypto import blind_index
+from npm_tracker.core.models import ReferenceSequence, StaffProfile
 
 RANDOM_SEED = 20260709
 FIRST_DAY = date(2016, 1, 1)
@@ -335,7 +335,7 @@ class Table:
 
 
 def _history_model(model):
-    """The event model of ``model``'s audit tracker (``npm_tracker.audit.track``)."""
+    """The event model of ``model``'s audit tracker (``npm_tracker.core.audit.track``)."""
     from django.apps import apps
     from pghistory.models import Event
 

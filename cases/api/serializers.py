@@ -19,10 +19,10 @@ from cases.models import (
     ReferralEvent,
 )
 from facilities.models import Agency, Country, Facility, Visit
-from npm_tracker import roles
-from npm_tracker.api.auth import scopes_of
-from npm_tracker.api.base import CodeField, RelatedListSerializer, ScopedPrimaryKeyField
-from npm_tracker.models import related
+from npm_tracker.core import roles
+from npm_tracker.core.api.auth import scopes_of
+from npm_tracker.core.api.base import CodeField, RelatedListSerializer, ScopedPrimaryKeyField
+from npm_tracker.core.models import related
 
 
 def note_identity_read(context, obj) -> None:

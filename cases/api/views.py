@@ -34,11 +34,11 @@ from cases.models import (
     Referral,
     ReferralEvent,
 )
-from npm_tracker.access import record_reads
-from npm_tracker.api.auth import ClientPrincipal, caller_label
-from npm_tracker.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
-from npm_tracker.errors import DomainError
-from npm_tracker.models import AccessChannel, IdempotencyKey, prefetch_list
+from npm_tracker.core.access import record_reads
+from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
+from npm_tracker.core.errors import DomainError
+from npm_tracker.core.models import AccessChannel, IdempotencyKey, prefetch_list
 
 
 def _consents_from(actor, allegation, consent_map, day):

@@ -5,7 +5,7 @@ import django.contrib.postgres.constraints
 import django.contrib.postgres.fields.ranges
 import django.core.validators
 import django.db.models.deletion
-import npm_tracker.models
+import npm_tracker.core.models
 import uuid
 from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
@@ -771,7 +771,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'referrals',
                 'ordering': ('-created_at',),
             },
-            bases=(npm_tracker.models.ClockedMixin, models.Model),
+            bases=(npm_tracker.core.models.ClockedMixin, models.Model),
         ),
         migrations.AddField(
             model_name='deadline',
@@ -877,7 +877,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'reprisal follow-ups',
                 'ordering': ('status', 'created_at'),
             },
-            bases=(npm_tracker.models.ClockedMixin, models.Model),
+            bases=(npm_tracker.core.models.ClockedMixin, models.Model),
         ),
         migrations.CreateModel(
             name='DeadlineHistory',

@@ -19,7 +19,7 @@ def encrypt_existing(apps, schema_editor):
 
     from django.core.files.storage import FileSystemStorage
 
-    from npm_tracker import crypto
+    from npm_tracker.core import crypto
 
     cursor = schema_editor.connection.cursor()
     for table, (label, columns) in COLUMNS.items():

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import npm_tracker.crypto
+import npm_tracker.core.crypto
 from django.db import migrations, models
 
 
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='evidence',
             name='filename',
-            field=npm_tracker.crypto.EncryptedCharField(editable=False, max_length=255, verbose_name='file name'),
+            field=npm_tracker.core.crypto.EncryptedCharField(editable=False, max_length=255, verbose_name='file name'),
         ),
         migrations.AlterField(
             model_name='evidence',

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def encrypt_filenames(apps, schema_editor):
-    from npm_tracker import crypto
+    from npm_tracker.core import crypto
 
     cursor = schema_editor.connection.cursor()
     cursor.execute(

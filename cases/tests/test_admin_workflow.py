@@ -14,7 +14,7 @@ from cases.lifecycles import REFERRAL
 from cases.models import Referral, ReferralEvent
 from cases.tests.factories import make_allegation, make_referral
 from conftest import make_staff
-from npm_tracker.errors import DomainError
+from npm_tracker.core.errors import DomainError
 
 ALMATY = ZoneInfo("Asia/Almaty")
 RECEIVED = datetime(2026, 2, 2, 9, tzinfo=ALMATY)

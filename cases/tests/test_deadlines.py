@@ -14,7 +14,7 @@ from facilities import services as facility_services
 from facilities.models import ExaminedArea, VisitType
 from facilities.selectors import facilities_overdue_for_periodic_visit, periodic_visit_coverage
 from facilities.tests.factories import make_facility, make_visit
-from npm_tracker.calendar import add_duration
+from npm_tracker.core.calendar import add_duration
 
 pytestmark = pytest.mark.django_db
 ALMATY = ZoneInfo("Asia/Almaty")

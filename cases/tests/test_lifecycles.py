@@ -18,7 +18,7 @@ from facilities.choices import RecommendationStatus, VisitStatus
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import ExaminedArea, RecommendationEvent, VisitEvent
 from facilities.tests.factories import make_facility, make_visit
-from npm_tracker.errors import DomainError, ErrorCode
+from npm_tracker.core.errors import DomainError, ErrorCode
 
 pytestmark = pytest.mark.django_db
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -191,7 +191,7 @@ def test_events_are_never_in_the_future_out_of_order_or_before_receipt(reference
 
 
 def test_a_table_version_applies_to_records_opened_from_its_date(reference, monkeypatch):
-    from npm_tracker.workflow import Step, TableVersion
+    from npm_tracker.core.workflow import Step, TableVersion
 
     current = REFERRAL.table("KZ", date.today())
     stricter = TableVersion(

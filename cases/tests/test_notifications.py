@@ -252,8 +252,8 @@ def test_the_digest_reads_the_same_number_of_queries_for_few_and_many_clocks(ref
 def test_overdue_webhooks_go_to_each_country_for_its_own_referrals(reference, monkeypatch):
     """One batch holds clocks of both countries: a partner hears of its country's only."""
     from facilities.models import Country
-    from npm_tracker import webhooks
-    from npm_tracker.models import Webhook
+    from npm_tracker.core import webhooks
+    from npm_tracker.core.models import Webhook
 
     hooks = {
         code: Webhook.objects.create(

@@ -24,8 +24,8 @@ from cases.models import (
 from cases.tests.factories import make_allegation, make_referral
 from cases.tests.files import photo
 from facilities.tests.factories import country, make_facility, make_visit
-from npm_tracker.errors import NotDeletable
-from npm_tracker.models import ReferenceSequence
+from npm_tracker.core.errors import NotDeletable
+from npm_tracker.core.models import ReferenceSequence
 
 pytestmark = pytest.mark.django_db
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -14,8 +14,8 @@ from facilities.models import (
     Visit,
     VisitType,
 )
-from npm_tracker.api.base import CodeField, ScopedPrimaryKeyField
-from npm_tracker.models import related
+from npm_tracker.core.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.core.models import related
 
 
 class FacilitySerializer(serializers.ModelSerializer):

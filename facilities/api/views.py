@@ -14,8 +14,13 @@ from facilities.api.serializers import (
     VisitWriteSerializer,
 )
 from facilities.models import Facility, Recommendation, Visit, VisitObstacle
-from npm_tracker.api.base import IF_MATCH, DomainViewSet, TransitionSerializer, UpdatedSinceFilter
-from npm_tracker.models import prefetch_list
+from npm_tracker.core.api.base import (
+    IF_MATCH,
+    DomainViewSet,
+    TransitionSerializer,
+    UpdatedSinceFilter,
+)
+from npm_tracker.core.models import prefetch_list
 
 
 class FacilityFilter(UpdatedSinceFilter):

@@ -16,8 +16,8 @@ from cases.models import ProsecutorOffice
 from cases.tests.factories import make_allegation
 from cases.tests.files import pdf
 from conftest import make_staff
-from npm_tracker.access import unusual_readers
-from npm_tracker.models import AccessLog
+from npm_tracker.core.access import unusual_readers
+from npm_tracker.core.models import AccessLog
 from npm_tracker.tests.api_helpers import api_as
 
 ALMATY = ZoneInfo("Asia/Almaty")

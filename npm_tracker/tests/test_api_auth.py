@@ -105,7 +105,7 @@ def test_rate_limit_answers_429_with_retry_after(reference, settings):
     from rest_framework.settings import api_settings
 
     api_settings.reload()
-    from npm_tracker.api.throttling import PerClientThrottle
+    from npm_tracker.core.api.throttling import PerClientThrottle
 
     PerClientThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:

@@ -19,9 +19,9 @@ from cases.tests.files import pdf, photo
 from facilities.models import ExaminedArea
 from facilities.services import recommendation_create
 from facilities.tests.factories import make_facility, make_visit
-from npm_tracker.models import Webhook
+from npm_tracker.core.models import Webhook
+from npm_tracker.core.webhooks import new_secret
 from npm_tracker.tests.api_helpers import new_client, token_for
-from npm_tracker.webhooks import new_secret
 from reports.models import ReportRun
 
 ALMATY = ZoneInfo("Asia/Almaty")

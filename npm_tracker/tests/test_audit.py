@@ -13,7 +13,7 @@ from cases.tests.factories import make_allegation
 from conftest import make_staff
 from facilities.models import Facility
 from facilities.tests.factories import make_facility
-from npm_tracker.audit import system_context
+from npm_tracker.core.audit import system_context
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.db import connection
 from cases import services
 from cases.tests.factories import make_allegation
 from cases.tests.files import pdf
-from npm_tracker import crypto
-from npm_tracker.storage import EncryptedFileSystemStorage
+from npm_tracker.core import crypto
+from npm_tracker.core.storage import EncryptedFileSystemStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Бакыт Резервный"

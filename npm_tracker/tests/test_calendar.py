@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from facilities.models import Country
-from npm_tracker import calendar
-from npm_tracker.calendar import add_duration, is_working_day, working_days_between
-from npm_tracker.models import DayKind, DayTransfer
+from npm_tracker.core import calendar
+from npm_tracker.core.calendar import add_duration, is_working_day, working_days_between
+from npm_tracker.core.models import DayKind, DayTransfer
 
 ALMATY = ZoneInfo("Asia/Almaty")
 BISHKEK = ZoneInfo("Asia/Bishkek")

@@ -15,7 +15,7 @@ from django.db import connection
 from cases import services
 from cases.models import Allegation, Evidence, MedicalExamination, Victim, Witness
 from cases.tests.factories import make_allegation
-from npm_tracker import crypto
+from npm_tracker.core import crypto
 
 NAME = "Гүлнара Шифрованная"
 BORN = date(1990, 4, 17)

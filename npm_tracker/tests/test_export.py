@@ -16,8 +16,8 @@ from cases.tests.factories import make_allegation
 from conftest import make_staff
 from facilities.models import FacilityType
 from facilities.tests.factories import make_facility
-from npm_tracker.models import AccessChannel, AccessLog
-from npm_tracker.spreadsheets import SpreadsheetExportMixin, SpreadsheetImportMixin
+from npm_tracker.core.models import AccessChannel, AccessLog
+from npm_tracker.core.spreadsheets import SpreadsheetExportMixin, SpreadsheetImportMixin
 from npm_tracker.tests.test_roles import (  # noqa: F401 - the fixture
     ADMIN_ACCESS,
     ADMIN_ADD,

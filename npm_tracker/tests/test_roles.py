@@ -16,7 +16,7 @@ from conftest import make_staff
 from facilities import services as facility_services
 from facilities.models import VisitTeamMember
 from facilities.tests.factories import make_facility, make_visit
-from npm_tracker.models import AccessLog
+from npm_tracker.core.models import AccessLog
 from reports.models import ReportRun
 
 NAME = "Айдана Ролевая"

@@ -146,7 +146,7 @@ def test_production_refuses_development_keys():
 
 @pytest.mark.django_db
 def test_managing_users_asks_for_the_password_again_after_a_while(reference):
-    from npm_tracker.reauth import SESSION_KEY
+    from npm_tracker.core.reauth import SESSION_KEY
 
     admin_user = make_staff("sysadmin-user", "KZ", roles=("sysadmin",), direct_permissions=False)
     other = make_staff("someone", "KZ")

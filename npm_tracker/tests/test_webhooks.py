@@ -9,8 +9,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from npm_tracker.celery import app
+from npm_tracker.core.webhooks import sign
 from npm_tracker.tests.api_helpers import api_as, assert_problem
-from npm_tracker.webhooks import sign
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -6,7 +6,7 @@ from django.utils import translation
 from rest_framework import serializers
 
 from facilities.models import Agency, Country, Region
-from npm_tracker.api.base import CodeField
+from npm_tracker.core.api.base import CodeField
 from reports.choices import ReportKind, ReportVersion
 from reports.models import ReportRun
 

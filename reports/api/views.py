@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 
 from cases.models import Referral
 from facilities.models import Visit
-from npm_tracker.api.auth import scopes_of
-from npm_tracker.api.base import etag_of
-from npm_tracker.models import AccessChannel
+from npm_tracker.core.api.auth import scopes_of
+from npm_tracker.core.api.base import etag_of
+from npm_tracker.core.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
     ReportRequestSerializer,

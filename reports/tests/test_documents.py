@@ -10,7 +10,7 @@ import pytest
 from cases import services as case_services
 from cases.models import ProsecutorOffice
 from facilities.models import Country
-from npm_tracker.models import translated
+from npm_tracker.core.models import translated
 from npm_tracker.tests.untranslated import untranslated
 from reports import services
 from reports.models import ReportRun

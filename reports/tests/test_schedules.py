@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from facilities.models import Country
-from npm_tracker.models import Webhook
+from npm_tracker.core.models import Webhook
+from npm_tracker.core.webhooks import new_secret, sign
 from npm_tracker.tests.celery_helpers import celery_process
-from npm_tracker.webhooks import new_secret, sign
 from reports import services
 from reports.models import ReportDelivery, ReportRun, ReportSchedule
 

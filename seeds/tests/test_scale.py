@@ -17,9 +17,9 @@ from cases.lifecycles import ALLEGATION, REFERRAL
 from cases.models import Allegation, Deadline, Notification, Referral, Victim
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import Facility, Recommendation, Visit
-from npm_tracker.crypto import blind_index
-from npm_tracker.models import ReferenceSequence
-from npm_tracker.workflow import local_day
+from npm_tracker.core.crypto import blind_index
+from npm_tracker.core.models import ReferenceSequence
+from npm_tracker.core.workflow import local_day
 from seeds.scale import HORIZON, PER_SCALE, build_scale, loaded_scale
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from npm_tracker.audit import system_context
+from npm_tracker.core.audit import system_context
 from seeds.reference import load_reference_data
 
 

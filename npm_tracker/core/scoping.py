@@ -4,7 +4,7 @@ Every staff user works for one or more countries (their ``StaffProfile``); each 
 names the path from itself to its country in ``country_field``, and ``visible_to(user)`` keeps
 only rows of the user's countries. The admin, forms, autocomplete and (later) the API and
 reports all call it, so a record outside a user's scope does not exist for them. Roles narrow
-it further, in one place: ``npm_tracker.roles``.
+it further, in one place: ``npm_tracker.core.roles``.
 """
 
 from django.db import models
@@ -22,7 +22,7 @@ def user_country_ids(user) -> frozenset | None:
         return None
     cached = getattr(user, "_npm_country_ids", None)
     if cached is None:
-        from npm_tracker.models import StaffProfile
+        from npm_tracker.core.models import StaffProfile
 
         cached = frozenset(
             StaffProfile.countries.through.objects.filter(staffprofile__user=user).values_list(
@@ -40,7 +40,7 @@ class ScopedQuerySet(models.QuerySet):
         country_field = getattr(self.model, "country_field", None)
         if country_field is None:
             return self
-        from npm_tracker.roles import role_filter
+        from npm_tracker.core.roles import role_filter
 
         queryset = self
         ids = user_country_ids(user)

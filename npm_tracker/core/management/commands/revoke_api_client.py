@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from npm_tracker.api.clients import api_client_revoke
-from npm_tracker.audit import system_context
+from npm_tracker.core.api.clients import api_client_revoke
+from npm_tracker.core.audit import system_context
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from rest_framework.fields import get_attribute
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
-from npm_tracker.api.errors import PreconditionFailed
-from npm_tracker.models import related
+from npm_tracker.core.api.errors import PreconditionFailed
+from npm_tracker.core.models import related
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -127,8 +127,8 @@ class DomainViewSet(
     def finalize_response(self, request, response, *args, **kwargs):
         reads = getattr(self, "identity_reads", None)
         if reads and response.status_code < 400:
-            from npm_tracker.access import record_reads
-            from npm_tracker.models import AccessChannel
+            from npm_tracker.core.access import record_reads
+            from npm_tracker.core.models import AccessChannel
 
             record_reads(
                 actor=request.user,

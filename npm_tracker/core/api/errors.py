@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from npm_tracker.errors import ErrorCode
+from npm_tracker.core.errors import ErrorCode
 
 PROBLEM = "application/problem+json"
 CONFLICT_CODES = {

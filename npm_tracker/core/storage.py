@@ -1,5 +1,5 @@
-"""Evidence files encrypted at rest (``npm_tracker.crypto``): written encrypted, read decrypted,
-rewritten in place with the current key by the rotation command."""
+"""Evidence files encrypted at rest (``npm_tracker.core.crypto``): written encrypted, read
+decrypted, rewritten in place with the current key by the rotation command."""
 
 import os
 import tempfile
@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 
-from npm_tracker import crypto
+from npm_tracker.core import crypto
 
 
 @deconstructible

@@ -12,8 +12,8 @@ from django.db.models import Prefetch, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker import audit
-from npm_tracker.scoping import ScopedQuerySet
+from npm_tracker.core import audit
+from npm_tracker.core.scoping import ScopedQuerySet
 
 # Order in which a translated name falls back when the active language has none.
 NAME_FALLBACK = ("ru", "en")
@@ -354,7 +354,7 @@ class ClockedMixin:
         return any(d.overdue for d in self.open_deadlines)
 
 
-# The configuration that decides who sees what is audited like the domain (npm_tracker.audit).
+# The configuration that decides who sees what is audited like the domain (npm_tracker.core.audit).
 audit.track(StaffProfile)
 audit.track(
     StaffProfile.countries.through, app_label="npm_tracker", model_name="StaffCountryHistory"

@@ -2,7 +2,7 @@
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from npm_tracker.api.auth import ClientPrincipal
+from npm_tracker.core.api.auth import ClientPrincipal
 
 
 class PerClientThrottle(SimpleRateThrottle):

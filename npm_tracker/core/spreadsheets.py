@@ -27,10 +27,10 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
-from npm_tracker.access import _client_ip
-from npm_tracker.models import AccessChannel, AccessLog
-from npm_tracker.scoping import user_country_ids
-from npm_tracker.services import actor_fields
+from npm_tracker.core.access import _client_ip
+from npm_tracker.core.models import AccessChannel, AccessLog
+from npm_tracker.core.scoping import user_country_ids
+from npm_tracker.core.services import actor_fields
 
 LANGUAGE_CODES = ("en", "ru", "kk", "ky")
 NAME_FIELDS = tuple(f"name_{code}" for code in LANGUAGE_CODES)

@@ -59,7 +59,7 @@ def scopes_of(user) -> frozenset:
     if isinstance(user, ClientPrincipal):
         return user.scopes
     if isinstance(user, AbstractBaseUser) and user.is_active and user.is_staff:
-        from npm_tracker import roles
+        from npm_tracker.core import roles
 
         return STAFF_SCOPES if roles.sees_identity(user) else STAFF_SCOPES - {"confidential"}
     return frozenset()

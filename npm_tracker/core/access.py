@@ -5,8 +5,8 @@ data was shown, from whichever channel showed it (admin page, API response, PDF,
 ids go into the log, never the values read.
 """
 
-from npm_tracker.models import AccessChannel, AccessLog
-from npm_tracker.services import actor_fields
+from npm_tracker.core.models import AccessChannel, AccessLog
+from npm_tracker.core.services import actor_fields
 
 
 def _client_ip(request) -> str | None:

@@ -13,7 +13,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker.errors import DomainError, ErrorCode
+from npm_tracker.core.errors import DomainError, ErrorCode
 
 # What a step may ask for, with the error code used when it is missing.
 NEEDS_CODES = {

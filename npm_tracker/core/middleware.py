@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from npm_tracker.scoping import user_country_ids
+from npm_tracker.core.scoping import user_country_ids
 
 
 class CountryTimezoneMiddleware:

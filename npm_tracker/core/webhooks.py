@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from npm_tracker.models import Webhook, WebhookDelivery
+from npm_tracker.core.models import Webhook, WebhookDelivery
 
 EVENTS = ("allegation.created", "referral.status_changed", "referral.overdue", "report.ready")
 MAX_ATTEMPTS = 6

@@ -29,13 +29,13 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from npm_tracker import roles
-from npm_tracker.admin_paging import EstimatedCountPaginator, with_bounded_years
-from npm_tracker.models import AccessLog, DayTransfer, StaffProfile
-from npm_tracker.reauth import RecentPasswordRequiredMixin
-from npm_tracker.scoping import ScopedQuerySet, user_country_ids
-from npm_tracker.services import validated_save
-from npm_tracker.spreadsheets import SpreadsheetExportMixin
+from npm_tracker.core import roles
+from npm_tracker.core.admin_paging import EstimatedCountPaginator, with_bounded_years
+from npm_tracker.core.models import AccessLog, DayTransfer, StaffProfile
+from npm_tracker.core.reauth import RecentPasswordRequiredMixin
+from npm_tracker.core.scoping import ScopedQuerySet, user_country_ids
+from npm_tracker.core.services import validated_save
+from npm_tracker.core.spreadsheets import SpreadsheetExportMixin
 
 admin.site.site_header = _("NPM Tracker")
 admin.site.site_title = _("NPM Tracker")
@@ -479,7 +479,7 @@ class AccessLogAdmin(ScopedAdmin):
         ]
 
     def unusual_view(self, request):
-        from npm_tracker.access import unusual_readers
+        from npm_tracker.core.access import unusual_readers
 
         if not self.has_view_permission(request):
             raise PermissionDenied

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.relativedelta import relativedelta
 
-from npm_tracker.models import DayKind, DayTransfer
+from npm_tracker.core.models import DayKind, DayTransfer
 
 HOURS = "hours"
 CALENDAR_DAYS = "calendar_days"

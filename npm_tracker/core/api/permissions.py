@@ -4,7 +4,7 @@ office client reaches only the actions a view opens to it (``prosecutor_actions`
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from npm_tracker.api.auth import ClientPrincipal, scopes_of
+from npm_tracker.core.api.auth import ClientPrincipal, scopes_of
 
 
 class HasScope(BasePermission):

@@ -7,9 +7,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from npm_tracker.api.auth import ClientPrincipal, caller_label
-from npm_tracker.models import Webhook, WebhookDelivery
-from npm_tracker.webhooks import EVENTS, new_secret
+from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.models import Webhook, WebhookDelivery
+from npm_tracker.core.webhooks import EVENTS, new_secret
 
 
 class WebhookSerializer(serializers.ModelSerializer):

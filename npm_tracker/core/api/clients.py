@@ -9,9 +9,9 @@ from oauth2_provider.models import AccessToken, Application
 
 from cases.models import ProsecutorOffice
 from facilities.models import Country
-from npm_tracker.api.oauth import SCOPES
-from npm_tracker.models import ApiClient
-from npm_tracker.services import validated_save
+from npm_tracker.core.api.oauth import SCOPES
+from npm_tracker.core.models import ApiClient
+from npm_tracker.core.services import validated_save
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from npm_tracker.api.oauth import SCOPES
+from npm_tracker.core.api.oauth import SCOPES
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -32,7 +32,7 @@ ERRORS = {
 
 
 class ClientCredentialsScheme(OpenApiAuthenticationExtension):
-    target_class = "npm_tracker.api.auth.ClientCredentialsAuthentication"
+    target_class = "npm_tracker.core.api.auth.ClientCredentialsAuthentication"
     name = "oauth2"
 
     def get_security_definition(self, auto_schema):
@@ -43,7 +43,7 @@ class ClientCredentialsScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "npm_tracker.api.auth.StaffSessionAuthentication"
+    target_class = "npm_tracker.core.api.auth.StaffSessionAuthentication"
     name = "staffSession"
 
     def get_security_definition(self, auto_schema):

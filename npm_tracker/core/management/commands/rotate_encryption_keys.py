@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
-from npm_tracker import crypto
-from npm_tracker.audit import system_context
-from npm_tracker.storage import EncryptedFileSystemStorage
+from npm_tracker.core import crypto
+from npm_tracker.core.audit import system_context
+from npm_tracker.core.storage import EncryptedFileSystemStorage
 
 
 class Command(BaseCommand):
