@@ -588,3 +588,7 @@ class ReprisalFollowUpAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmi
             note=data.get("note", ""),
             occurred_at=data["occurred_at"],
         )
+
+
+# Registered last: it changes the facilities app's admin pages.
+from cases import admin_facilities  # noqa: E402, F401

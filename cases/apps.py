@@ -6,3 +6,8 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Allegations and referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases import roles
+
+        roles.register()

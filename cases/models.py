@@ -7,7 +7,6 @@ trigger refuses), and foreign keys onto them PROTECT.
 """
 
 import uuid
-from datetime import timedelta
 
 import pgtrigger
 from django.conf import settings
@@ -34,18 +33,18 @@ from npm_tracker.core.crypto import (
 from npm_tracker.core.errors import NotDeletable
 from npm_tracker.core.models import (
     APPEND_ONLY,
+    ApiClient,
     ClockedMixin,
     DomainModel,
     LifecycleEvent,
     TranslatedName,
     Vocabulary,
+    register_binding,
     related,
 )
 from npm_tracker.core.scoping import ScopedQuerySet
 from npm_tracker.core.storage import evidence_storage
-
-# Clock skew allowed between a client and the server when checking "not in the future".
-FUTURE_TOLERANCE = timedelta(minutes=5)
+from npm_tracker.core.workflow import FUTURE_TOLERANCE
 
 no_delete = pgtrigger.Protect(name="protect_delete", operation=pgtrigger.Delete)
 
@@ -139,6 +138,50 @@ class ProsecutorOffice(Vocabulary):
     class Meta(Vocabulary.Meta):
         verbose_name = _("prosecutor's office")
         verbose_name_plural = _("prosecutor's offices")
+
+
+class ProsecutorClient(models.Model):
+    """The prosecutor's office an API client speaks for: such a client holds only the
+    ``prosecutor`` scope and sees the referrals addressed to its office."""
+
+    api_client = models.OneToOneField(
+        ApiClient,
+        verbose_name=_("API client"),
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="prosecutor_office_link",
+    )
+    office = models.ForeignKey(
+        ProsecutorOffice,
+        verbose_name=_("prosecutor's office"),
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+    )
+
+    class Meta:
+        verbose_name = _("prosecutor's office of an API client")
+        verbose_name_plural = _("prosecutor's offices of API clients")
+
+    def __str__(self) -> str:
+        return f"{self.api_client} → {self.office}"
+
+    def clean(self):
+        if self.api_client_id and self.office_id:
+            if self.api_client.scope_set != {"prosecutor"}:
+                raise ValidationError(_("A prosecutor's office client holds only that scope."))
+            if self.api_client.country_id != self.office.country_id:
+                raise ValidationError({"office": _("This office belongs to another country.")})
+
+
+register_binding("prosecutor_office_link")
+
+
+def prosecutor_office_id_of(caller) -> object | None:
+    """The office a caller speaks for: an API client bound to a prosecutor's office, else
+    ``None`` (staff, other clients). Read with the token, so it costs no query."""
+    api_client = getattr(caller, "api_client", None)
+    link = getattr(api_client, "prosecutor_office_link", None) if api_client else None
+    return link.office_id if link is not None else None
 
 
 class DateRange(Func):
@@ -236,6 +279,7 @@ class Incident(Evidence_, DomainModel):
     description = models.TextField(_("description"), blank=True)
 
     country_field = "country"
+    role_scope = ("allegation", "allegations")
 
     class Meta:
         verbose_name = _("incident")
@@ -363,6 +407,8 @@ class Allegation(Evidence_, DomainModel):
     )
 
     country_field = "country"
+    role_scope = ("allegation", "")
+    is_case = True  # the record whose identity rules its parts follow (roles.case_of)
 
     class Meta:
         verbose_name = _("allegation")
@@ -441,6 +487,7 @@ class AllegationPart(Evidence_, DomainModel):
     """A record that belongs to one allegation and is scoped through it."""
 
     country_field = "allegation__country"
+    role_scope = ("allegation", "allegation")
 
     class Meta:
         abstract = True
@@ -824,6 +871,7 @@ class Referral(ClockedMixin, Evidence_, DomainModel):
     )
 
     country_field = "allegation__country"
+    role_scope = ("allegation", "allegation")
 
     class Meta:
         verbose_name = _("referral")
@@ -866,6 +914,7 @@ class ReferralEvent(Evidence_, LifecycleEvent):
     new_term = models.DateField(_("new term"), null=True, blank=True)
 
     country_field = "referral__allegation__country"
+    role_scope = ("allegation", "referral__allegation")
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("referral event")
@@ -894,6 +943,7 @@ class AllegationEvent(Evidence_, LifecycleEvent):
     )
 
     country_field = "allegation__country"
+    role_scope = ("allegation", "allegation")
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("allegation event")
@@ -954,6 +1004,7 @@ class ReprisalFollowUp(ClockedMixin, Evidence_, DomainModel):
     )
 
     country_field = "allegation__country"
+    role_scope = ("allegation", "allegation")
 
     class Meta:
         verbose_name = _("reprisal follow-up")
@@ -1051,6 +1102,7 @@ class Deadline(DomainModel):
 
     objects = DeadlineQuerySet.as_manager()
     country_field = "country"
+    role_scope = ("deadline", "")
 
     class Meta:
         verbose_name = _("deadline")

@@ -8,21 +8,15 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases import services as case_services
-from cases.models import Allegation
 from facilities import selectors, services
 from facilities.choices import RecommendationStatus, VisitStatus
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import (
     Agency,
-    Country,
     DissentingOpinion,
     ExaminedArea,
     Facility,
@@ -40,7 +34,6 @@ from facilities.models import (
 )
 from facilities.resources import FacilityResource, RecommendationResource, VisitResource
 from npm_tracker.core.admin import (
-    EvidenceAdminMixin,
     ScopedAdmin,
     ScopedStackedInline,
     ScopedTabularInline,
@@ -51,13 +44,6 @@ from npm_tracker.core.spreadsheets import SpreadsheetImportMixin
 from npm_tracker.core.workflow import local_day
 
 NAME_FIELDS = ("name_en", "name_ru", "name_kk", "name_ky")
-
-
-@admin.register(Country)
-class CountryAdmin(ScopedAdmin):
-    list_display = ("code", "name", "timezone")
-    search_fields = ("code", "name_en", "name_ru", "name_kk", "name_ky")
-    fields = ("code", *NAME_FIELDS, "timezone")
 
 
 @admin.register(NpmBody)
@@ -137,35 +123,6 @@ class FacilityAdmin(SpreadsheetImportMixin, ScopedAdmin):
     def persist(self, request, obj):
         return services.facility_save(actor=request.user, facility=obj)
 
-    def get_urls(self):
-        return [
-            path(
-                "planning/",
-                self.admin_site.admin_view(self.planning_view),
-                name="facilities_facility_planning",
-            ),
-            *super().get_urls(),
-        ]
-
-    def planning_view(self, request):
-        """Risk-based visit planning: facilities ranked, with the reasons for each score."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        countries = Country.objects.visible_to(request.user)
-        country = countries.filter(code=request.GET.get("country", "")).first()
-        rows = selectors.visit_planning(request.user, country=country)
-        paginator = Paginator(rows, 50)
-        page = paginator.get_page(request.GET.get("page"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Visit planning"),
-            "page": page,
-            "countries": countries,
-            "country": country,
-        }
-        return TemplateResponse(request, "admin/facilities/planning.html", context)
-
 
 class VisitPartInline:
     def persist(self, request, obj):
@@ -204,33 +161,6 @@ class VisitRecommendationInline(ScopedStackedInline):
 
     def persist(self, request, obj):
         return services.recommendation_save(actor=request.user, recommendation=obj)
-
-
-class VisitAllegationInline(EvidenceAdminMixin, ScopedStackedInline):
-    """Allegations raised during the visit; the full record opens from the change link."""
-
-    model = Allegation
-    fk_name = "visit"
-    fields = (
-        "reference",
-        "source",
-        "received_at",
-        "place_of_incident",
-        "incident_date",
-        "summary",
-        "death_in_custody",
-        "serious_injury",
-        "reprisal_risk",
-        "status",
-    )
-    readonly_fields = ("reference", "status")
-
-    def persist(self, request, obj):
-        obj.country_id = obj.visit.facility.country_id
-        obj.facility_id = obj.visit.facility_id
-        allegation = case_services.allegation_save(actor=request.user, allegation=obj)
-        case_services.victim_ensure(actor=request.user, allegation=allegation)
-        return allegation
 
 
 @admin.register(Visit)
@@ -287,7 +217,6 @@ class VisitAdmin(SpreadsheetImportMixin, TransitionAdminMixin, ScopedAdmin):
         ObstacleInline,
         DissentInline,
         VisitRecommendationInline,
-        VisitAllegationInline,
     )
 
     def persist(self, request, obj):

@@ -6,3 +6,8 @@ class FacilitiesConfig(AppConfig):
     name = "facilities"
     verbose_name = _("Places of detention and visits")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from facilities import roles
+
+        roles.register()

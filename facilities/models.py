@@ -2,7 +2,6 @@
 recommendations (DOMAIN.md sections 1-4)."""
 
 import uuid
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from npm_tracker.core import audit
 from npm_tracker.core.models import (
     APPEND_ONLY,
     ClockedMixin,
+    Country,
     DomainModel,
     LifecycleEvent,
     TranslatedName,
@@ -31,26 +31,6 @@ def _same_country(errors: dict, field: str, related, country_id, message) -> Non
     related_country = getattr(related, "country_id", None)
     if related is not None and related_country is not None and related_country != country_id:
         errors.setdefault(field, []).append(message)
-
-
-class Country(TranslatedName):
-    """A jurisdiction whose NPM uses the system (``KZ`` or ``KG``)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    code = models.CharField(_("code"), max_length=2, unique=True)
-    timezone = models.CharField(_("time zone"), max_length=64)
-
-    objects = ScopedQuerySet.as_manager()
-    country_field = "pk"
-
-    class Meta:
-        verbose_name = _("country")
-        verbose_name_plural = _("countries")
-        ordering = ("code",)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 class NpmBody(TranslatedName):
@@ -355,6 +335,7 @@ class Visit(DomainModel):
     )
 
     country_field = "facility__country"
+    role_scope = ("visit", "")
 
     class Meta:
         verbose_name = _("visit")
@@ -405,6 +386,7 @@ class VisitChild(DomainModel):
     """A part of a visit record; scoped through its visit."""
 
     country_field = "visit__facility__country"
+    role_scope = ("visit", "visit")
 
     class Meta:
         abstract = True
@@ -641,6 +623,7 @@ class VisitEvent(LifecycleEvent):
     )
 
     country_field = "visit__facility__country"
+    role_scope = ("visit", "visit")
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("visit event")
@@ -725,7 +708,6 @@ class RecommendationResponse(DomainModel):
 
 # Every change of these tables is recorded by a database trigger (npm_tracker.core.audit).
 for _model in (
-    Country,
     NpmBody,
     Region,
     Agency,

@@ -45,7 +45,7 @@ class ReportScope(models.Model):
     """What a report covers: a country, optionally one region or one agency."""
 
     country = models.ForeignKey(
-        "facilities.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+        "npm_tracker.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
     )
     region = models.ForeignKey(
         "facilities.Region",
@@ -91,6 +91,8 @@ class ReportScope(models.Model):
 class ReportRun(ReportScope, DomainModel):
     """One production of one report. The same kind, scope, period, language and version is made
     once: asking again returns the current run (a unique constraint guards it)."""
+
+    role_scope = ("report", "")
 
     kind = models.CharField(_("kind"), max_length=24, choices=ReportKind.choices)
     visit = models.ForeignKey(

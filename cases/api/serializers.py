@@ -17,6 +17,7 @@ from cases.models import (
     ProsecutorOffice,
     Referral,
     ReferralEvent,
+    prosecutor_office_id_of,
 )
 from facilities.models import Agency, Country, Facility, Visit
 from npm_tracker.core import roles
@@ -193,8 +194,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         while their consent to that disclosure is in force (and the read is logged)."""
         data = super().to_representation(obj)
         request = self.context.get("request")
-        office_id = getattr(getattr(request, "user", None), "api_client", None)
-        office_id = getattr(office_id, "prosecutor_office_id", None)
+        office_id = prosecutor_office_id_of(getattr(request, "user", None))
         victim = getattr(obj.allegation, "victim", None)
         if office_id and office_id == obj.prosecutor_office_id and data["identity_disclosed"]:
             if victim is not None and (victim.full_name or victim.date_of_birth):

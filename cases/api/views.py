@@ -33,9 +33,10 @@ from cases.models import (
     PlaceOfIncident,
     Referral,
     ReferralEvent,
+    prosecutor_office_id_of,
 )
 from npm_tracker.core.access import record_reads
-from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.api.auth import caller_label
 from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
 from npm_tracker.core.errors import DomainError
 from npm_tracker.core.models import AccessChannel, IdempotencyKey, prefetch_list
@@ -222,9 +223,9 @@ class ReferralViewSet(DomainViewSet):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        user = self.request.user
-        if isinstance(user, ClientPrincipal) and user.api_client.prosecutor_office_id:
-            queryset = queryset.filter(prosecutor_office_id=user.api_client.prosecutor_office_id)
+        office_id = prosecutor_office_id_of(self.request.user)
+        if office_id is not None:
+            queryset = queryset.filter(prosecutor_office_id=office_id)
         return queryset
 
     def perform_service_create(self, data):

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from cases.planning import visit_planning
 from cases.tests.factories import make_allegation
 from conftest import make_staff
 from facilities import services
-from facilities.selectors import visit_planning
 from facilities.tests.factories import make_facility, make_visit
 
 pytestmark = pytest.mark.django_db

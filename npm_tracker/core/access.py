@@ -5,6 +5,7 @@ data was shown, from whichever channel showed it (admin page, API response, PDF,
 ids go into the log, never the values read.
 """
 
+from npm_tracker.core import roles
 from npm_tracker.core.models import AccessChannel, AccessLog
 from npm_tracker.core.services import actor_fields
 
@@ -44,11 +45,9 @@ def record_reads(*, actor, channel: AccessChannel, records, what: str, request=N
 
 
 def _allegation_and_country(record):
-    if record._meta.label_lower == "cases.allegation":
-        return record.pk, record.country_id
-    allegation = getattr(record, "allegation", None)
-    if allegation is not None:
-        return allegation.pk, allegation.country_id
+    case = roles.case_of(record)
+    if case is not None:
+        return case.pk, case.country_id
     raise TypeError(f"No allegation behind {record._meta.label}")
 
 

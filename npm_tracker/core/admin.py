@@ -31,7 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from npm_tracker.core import roles
 from npm_tracker.core.admin_paging import EstimatedCountPaginator, with_bounded_years
-from npm_tracker.core.models import AccessLog, DayTransfer, StaffProfile
+from npm_tracker.core.models import AccessLog, Country, DayTransfer, StaffProfile
 from npm_tracker.core.reauth import RecentPasswordRequiredMixin
 from npm_tracker.core.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.core.services import validated_save
@@ -166,8 +166,7 @@ class ConfidentialFieldsMixin:
     def shows_confidential(self, request, obj) -> bool:
         if obj is None or obj.pk is None:
             return True
-        allegation = obj if obj._meta.label_lower == "cases.allegation" else obj.allegation
-        return roles.sees_identity(request.user, allegation)
+        return roles.sees_identity(request.user, roles.case_of(obj))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -222,6 +221,13 @@ class UserAdmin(RecentPasswordRequiredMixin, DjangoUserAdmin):
         if profile is None:
             return ""
         return ", ".join(c.code for c in profile.countries.all())
+
+
+@admin.register(Country)
+class CountryAdmin(ScopedAdmin):
+    list_display = ("code", "name", "timezone")
+    search_fields = ("code", "name_en", "name_ru", "name_kk", "name_ky")
+    fields = ("code", "name_en", "name_ru", "name_kk", "name_ky", "timezone")
 
 
 @admin.register(DayTransfer)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pghistory
 
 
-def track(model, *, confidential=(), app_label=None, model_name=None):
+def track(model, *, confidential=(), app_label=None, model_name=None, meta=None):
     """Record the history of ``model``; ``confidential`` fields only as "changed".
 
     An automatic many-to-many table (``Model.field.through``) is recorded as rows added and
@@ -28,7 +28,10 @@ def track(model, *, confidential=(), app_label=None, model_name=None):
         obj_field=None if link_table else pghistory.ObjForeignKey(related_name="history"),
         model_name=name,
         app_label=app_label,
+        meta=meta,
     )(model)
+    # What the core reads of a model's confidential fields (exports, history display).
+    model.confidential_fields = tuple(confidential)
     if confidential:
         pghistory.track(
             pghistory.UpdateEvent(

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.utils import timezone
 
+from npm_tracker.core.models import Country
 from npm_tracker.core.scoping import user_country_ids
 
 
@@ -21,8 +22,6 @@ class CountryTimezoneMiddleware:
         user = getattr(request, "user", None)
         ids = user_country_ids(user) if user is not None else frozenset()
         if ids is not None and len(ids) == 1:
-            from facilities.models import Country
-
             zone = Country.objects.filter(pk=next(iter(ids))).values_list("timezone", flat=True)
             name = zone.first()
             if name:

@@ -1,7 +1,6 @@
-"""Roles (Django groups, seeded) and what each may see — the one place that says it.
-
-Everyone is limited to their countries first (``scoping.user_country_ids``); a role then narrows
-the rows of case records and decides whether identity and medical fields are shown:
+"""Roles (Django groups, seeded) and what each may see — the one place that says how it is
+decided. What each role may do with an app's models, and which rows of them it sees, the app
+declares in its own ``roles`` module, registered from its ``AppConfig.ready()``:
 
 | role | case records (allegations and their parts, referrals, follow-ups) | identities |
 |---|---|---|
@@ -14,8 +13,16 @@ the rows of case records and decides whether identity and medical fields are sho
 
 Superusers see everything. A staff user with no role sees no case records. API clients are
 governed by their scopes (``api/``), system readers (reports, tasks) by their country.
+
+Everyone is limited to their countries first (``scoping.user_country_ids``); a model whose rows a
+role narrows further names the rule and its path to the rule's record in ``role_scope``, for
+example ``role_scope = ("allegation", "referral__allegation")``.
 """
 
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
 HEAD = "npm_head"
@@ -25,103 +32,36 @@ ANALYST = "analyst"
 AUDITOR = "auditor"
 SYSADMIN = "sysadmin"
 ROLES = (HEAD, CASE_OFFICER, MONITOR, ANALYST, AUDITOR, SYSADMIN)
+IDENTITY_ROLES = (HEAD, CASE_OFFICER)
 
-# Permissions each role's group holds: (app label, model names or "*", actions).
-CASE_MODELS = (
-    "incident",
-    "allegation",
-    "victim",
-    "witness",
-    "perpetrator",
-    "medicalexamination",
-    "consent",
-    "evidence",
-    "referral",
-    "referralevent",
-    "allegationevent",
-    "reprisalfollowup",
-)
-FACILITY_WORK = (
-    "facility",
-    "visit",
-    "visitteammember",
-    "visitobstacle",
-    "visitfinding",
-    "dissentingopinion",
-    "recommendation",
-    "recommendationresponse",
-    "visitevent",
-    "recommendationevent",
-)
-VOCABULARIES = {
-    "facilities": (
-        "country",
-        "npmbody",
-        "region",
-        "agency",
-        "facilitytype",
-        "visittype",
-        "examinedarea",
-        "obstacletype",
-    ),
-    "cases": (
-        "method",
-        "allegationsource",
-        "placeofincident",
-        "consistencylevel",
-        "prosecutoroffice",
-        "deadlinerule",
-    ),
-}
 WORK = ("view", "add", "change")
 READ = ("view",)
 
-PERMISSIONS = {
-    HEAD: [
-        ("facilities", "*", WORK),
-        ("cases", "*", WORK),
-        ("reports", "*", WORK),
-        ("npm_tracker", ("accesslog", "daytransfer"), READ),
-    ],
-    CASE_OFFICER: [
-        ("facilities", "*", READ),
-        ("facilities", FACILITY_WORK, WORK),
-        ("cases", CASE_MODELS, WORK),
-        ("cases", VOCABULARIES["cases"], READ),
-        ("reports", ("reportrun",), ("view", "add")),
-    ],
-    MONITOR: [
-        ("facilities", "*", READ),
-        ("facilities", FACILITY_WORK, WORK),
-        ("cases", CASE_MODELS, WORK),
-        ("cases", VOCABULARIES["cases"], READ),
-        ("reports", ("reportrun",), ("view", "add")),
-    ],
-    ANALYST: [
-        ("facilities", VOCABULARIES["facilities"] + ("facility",), READ),
-        ("reports", ("reportrun",), ("view", "add")),
-    ],
-    AUDITOR: [
-        ("facilities", "*", READ),
-        ("cases", "*", READ),
-        ("reports", "*", READ),
-        ("npm_tracker", "*", READ),
-        ("pghistory", "*", READ),
-        ("axes", "*", READ),
-    ],
-    SYSADMIN: [
-        ("auth", ("user", "group"), WORK),
-        ("npm_tracker", ("staffprofile", "daytransfer", "apiclient", "webhook"), WORK),
-        ("facilities", VOCABULARIES["facilities"], WORK),
-        ("cases", VOCABULARIES["cases"], WORK),
-        ("reports", ("reportschedule",), WORK),
-        ("otp_totp", "*", (*WORK, "delete")),
-        ("axes", "*", ("view", "delete")),  # unlock a locked-out user
-        ("oauth2_provider", "*", READ),
-    ],
-}
+# A grant: (app label, model names or "*", actions).
+Grant = tuple[str, tuple[str, ...] | str, tuple[str, ...]]
+# A rule: the condition a user's roles put on the rows of a model, given the path from that model
+# to the rule's record (``""`` for the record itself, else ending in ``__``); ``None`` for none.
+Rule = Callable[[Any, str], Q | None]
 
-IDENTITY_ROLES = (HEAD, CASE_OFFICER)
+_GRANTS: dict[str, list[Grant]] = {role: [] for role in ROLES}
+_RULES: dict[str, Rule] = {}
+
+
+def grant(role: str, *grants: Grant) -> None:
+    """Let the group of ``role`` hold these permissions (called from an app's ``ready()``)."""
+    for item in grants:
+        if item not in _GRANTS[role]:
+            _GRANTS[role].append(item)
+
+
+def register_rule(kind: str, rule: Rule) -> None:
+    """Name a rule that models refer to in their ``role_scope``."""
+    _RULES[kind] = rule
+
+
+def grants() -> dict[str, list[Grant]]:
+    """The permissions each role's group holds, as the apps declared them."""
+    return {role: list(items) for role, items in _GRANTS.items()}
 
 
 def roles_of(user) -> frozenset:
@@ -136,40 +76,17 @@ def roles_of(user) -> frozenset:
 
 
 def is_staff_user(user) -> bool:
-    from django.contrib.auth.models import AbstractBaseUser
-
     return isinstance(user, AbstractBaseUser)
 
 
-def allegation_rule(user) -> Q | None:
-    """The rows of allegations a staff user's roles open, within their countries; ``None`` when
-    the roles open every allegation of those countries."""
-    if not is_staff_user(user) or user.is_superuser:
-        return None
-    roles = roles_of(user)
-    if roles & {HEAD, AUDITOR}:
-        return None
-    condition = Q(pk__in=[])
-    if CASE_OFFICER in roles:
-        condition |= Q(assigned_officer=user) | Q(created_by=user)
-    if MONITOR in roles:
-        condition |= Q(visit__team__user=user) | Q(assigned_officer=user) | Q(created_by=user)
-    return condition
+class AssignedRecord(Protocol):
+    """A record with a responsible officer (an allegation)."""
+
+    assigned_officer_id: Any
 
 
-def visit_rule(user) -> Q | None:
-    if not is_staff_user(user) or user.is_superuser:
-        return None
-    roles = roles_of(user)
-    if roles & {HEAD, AUDITOR, CASE_OFFICER}:
-        return None
-    if MONITOR in roles:
-        return Q(team__user=user) | Q(created_by=user)
-    return Q(pk__in=[])
-
-
-def sees_identity(user, allegation=None) -> bool:
-    """May this user see the identity and medical fields (of this allegation)?"""
+def sees_identity(user, record: AssignedRecord | None = None) -> bool:
+    """May this user see the identity and medical fields (of this record)?"""
     if not is_staff_user(user):
         return False
     if user.is_superuser:
@@ -177,9 +94,25 @@ def sees_identity(user, allegation=None) -> bool:
     roles = roles_of(user)
     if roles & set(IDENTITY_ROLES):
         return True
-    if MONITOR in roles and allegation is not None:
-        return allegation.assigned_officer_id == user.pk
+    if MONITOR in roles and record is not None:
+        return record.assigned_officer_id == user.pk
     return False
+
+
+def case_of(record):
+    """The case a record with confidential fields belongs to (its identity rules follow it): the
+    record itself when its model says ``is_case = True`` (an allegation), else its
+    ``allegation``."""
+    if getattr(type(record), "is_case", False):
+        return record
+    return getattr(record, "allegation", None)
+
+
+def case_id_of(record):
+    """The primary key of ``case_of(record)``, without reading the case."""
+    if getattr(type(record), "is_case", False):
+        return record.pk
+    return getattr(record, "allegation_id", None)
 
 
 def public_reports_only(user) -> bool:
@@ -189,84 +122,55 @@ def public_reports_only(user) -> bool:
     return ANALYST in roles and not roles & {HEAD, CASE_OFFICER, MONITOR, AUDITOR}
 
 
-# How each model reaches the record a role rule is about: (rule, path). Models not listed are
-# limited by country only.
-SCOPES = {
-    "cases.allegation": ("allegation", ""),
-    "cases.victim": ("allegation", "allegation"),
-    "cases.witness": ("allegation", "allegation"),
-    "cases.perpetrator": ("allegation", "allegation"),
-    "cases.medicalexamination": ("allegation", "allegation"),
-    "cases.consent": ("allegation", "allegation"),
-    "cases.evidence": ("allegation", "allegation"),
-    "cases.referral": ("allegation", "allegation"),
-    "cases.referralevent": ("allegation", "referral__allegation"),
-    "cases.allegationevent": ("allegation", "allegation"),
-    "cases.reprisalfollowup": ("allegation", "allegation"),
-    "cases.incident": ("allegation", "allegations"),
-    "cases.deadline": ("deadline", ""),
-    "facilities.visit": ("visit", ""),
-    "facilities.visitteammember": ("visit", "visit"),
-    "facilities.visitobstacle": ("visit", "visit"),
-    "facilities.visitfinding": ("visit", "visit"),
-    "facilities.dissentingopinion": ("visit", "visit"),
-    "facilities.visitevent": ("visit", "visit"),
-    "reports.reportrun": ("report", ""),
-    "npm_tracker.accesslog": ("audit", ""),
-}
-
-
 def role_filter(model, user) -> Q | None:
     """The condition a staff user's roles add to the rows of ``model`` (``None``: none)."""
-    scope = SCOPES.get(model._meta.label_lower)
+    scope = getattr(model, "role_scope", None)
     if scope is None or not is_staff_user(user) or user.is_superuser:
         return None
     kind, path = scope
-    prefix = f"{path}__" if path else ""
-    if kind == "allegation":
-        rule = allegation_rule(user)
-        if rule is None:
-            return None
-        from cases.models import Allegation
+    return _RULES[kind](user, f"{path}__" if path else "")
 
-        return Q(**{f"{prefix}pk__in": Allegation.objects.filter(rule).values("pk")})
-    if kind == "visit":
-        rule = visit_rule(user)
-        if rule is None:
-            return None
-        from facilities.models import Visit
 
-        return Q(**{f"{prefix}pk__in": Visit.objects.filter(rule).values("pk")})
-    if kind == "deadline":
-        rule = allegation_rule(user)
-        if rule is None:
-            return None
-        from cases.models import Allegation
+def rows_rule(records: Callable[[], Any], condition: Callable[[Any], Q | None]) -> Rule:
+    """A rule that keeps the rows reaching a record the user's ``condition`` opens; ``records``
+    gives the records' queryset (called late, so the model may live in any app)."""
 
-        mine = Allegation.objects.filter(rule).values("pk")
-        return (
-            Q(allegation__in=mine)
-            | Q(referral__allegation__in=mine)
-            | Q(follow_up__allegation__in=mine)
-            | Q(recommendation__isnull=False)
-        )
-    if kind == "report":
-        # Letters to the prosecutor name people: only identity roles, only for their cases.
-        if public_reports_only(user):
-            return Q(version="public") & ~Q(kind="referral_letter")
-        if not roles_of(user) & set(IDENTITY_ROLES):
-            return ~Q(kind="referral_letter")
-        rule = allegation_rule(user)
-        if rule is None:
+    def rule(user, prefix: str) -> Q | None:
+        opened = condition(user)
+        if opened is None:
             return None
-        from cases.models import Allegation
+        return Q(**{f"{prefix}pk__in": records().filter(opened).values("pk")})
 
-        return ~Q(kind="referral_letter") | Q(
-            referral__allegation__in=Allegation.objects.filter(rule).values("pk")
-        )
-    if kind == "audit":
-        return None if roles_of(user) & {HEAD, AUDITOR} else Q(pk__in=[])
-    return None
+    return rule
+
+
+def _audit_rule(user, prefix: str) -> Q | None:
+    return None if roles_of(user) & {HEAD, AUDITOR} else Q(pk__in=[])
+
+
+register_rule("audit", _audit_rule)
+
+# The core's own models and the libraries' that the roles work with.
+grant(
+    HEAD, ("npm_tracker", ("accesslog", "daytransfer"), READ), ("npm_tracker", ("country",), WORK)
+)
+grant(CASE_OFFICER, ("npm_tracker", ("country",), READ))
+grant(MONITOR, ("npm_tracker", ("country",), READ))
+grant(ANALYST, ("npm_tracker", ("country",), READ))
+grant(
+    AUDITOR,
+    ("npm_tracker", "*", READ),
+    ("pghistory", "*", READ),
+    ("axes", "*", READ),
+)
+grant(
+    SYSADMIN,
+    ("auth", ("user", "group"), WORK),
+    ("npm_tracker", ("staffprofile", "daytransfer", "apiclient", "webhook", "country"), WORK),
+    ("otp_totp", "*", (*WORK, "delete")),
+    ("axes", "*", ("view", "delete")),  # unlock a locked-out user
+    ("oauth2_provider", "*", READ),
+)
 
 
 def ensure_groups() -> dict:
@@ -274,14 +178,14 @@ def ensure_groups() -> dict:
     from django.contrib.auth.models import Group, Permission
 
     groups = {}
-    for role, grants in PERMISSIONS.items():
+    for role, items in grants().items():
         wanted = Permission.objects.none()
-        for app_label, models, actions in grants:
+        for app_label, models, actions in items:
             condition = Q(content_type__app_label=app_label) & Q(
                 codename__regex=rf"^({'|'.join(actions)})_"
             )
             if models != "*":
-                condition &= Q(content_type__model__in=models)
+                condition &= Q(content_type__model__in=_names(models))
             wanted |= Permission.objects.filter(condition)
         group, _created = Group.objects.get_or_create(name=role)
         ids = set(wanted.values_list("pk", flat=True))
@@ -289,3 +193,7 @@ def ensure_groups() -> dict:
             group.permissions.set(ids)
         groups[role] = group
     return groups
+
+
+def _names(models: Iterable[str] | str) -> list[str]:
+    return [models] if isinstance(models, str) else list(models)

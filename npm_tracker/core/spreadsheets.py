@@ -27,8 +27,9 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
+from npm_tracker.core import roles
 from npm_tracker.core.access import _client_ip
-from npm_tracker.core.models import AccessChannel, AccessLog
+from npm_tracker.core.models import AccessChannel, AccessLog, Country
 from npm_tracker.core.scoping import user_country_ids
 from npm_tracker.core.services import actor_fields
 
@@ -442,10 +443,9 @@ def list_resource_for(model):
 
 
 def confidential_fields_of(model) -> tuple:
-    """Identity and medical fields of a model (one list: ``cases.models.CONFIDENTIAL_FIELDS``)."""
-    from cases.models import CONFIDENTIAL_FIELDS
-
-    return CONFIDENTIAL_FIELDS.get(model, ())
+    """Identity and medical fields of a model, as its app declared them to the audit trail
+    (``audit.track(model, confidential=...)``)."""
+    return getattr(model, "confidential_fields", ())
 
 
 # --- the access log ----------------------------------------------------------------------------
@@ -487,9 +487,7 @@ def record_export(request, resource) -> list:
 
 
 def _allegation_id(obj):
-    if obj._meta.label_lower == "cases.allegation":
-        return obj.pk
-    return getattr(obj, "allegation_id", None)
+    return roles.case_id_of(obj)
 
 
 def _record_country_id(obj):
@@ -507,8 +505,6 @@ def _record_country_id(obj):
 
 
 def _user_countries(user) -> list:
-    from facilities.models import Country
-
     ids = user_country_ids(user)
     countries = Country.objects.all() if ids is None else Country.objects.filter(pk__in=ids)
     return list(countries.values_list("pk", flat=True))

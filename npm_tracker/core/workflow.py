@@ -8,12 +8,15 @@ in each app's ``lifecycles.py``; the one transition service of each model asks t
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from npm_tracker.core.errors import DomainError, ErrorCode
+
+# Clock skew allowed between a client and the server when checking "not in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 # What a step may ask for, with the error code used when it is missing.
 NEEDS_CODES = {
@@ -131,8 +134,6 @@ def check_needs(step: Step, values: dict) -> None:
 def check_event_time(occurred_at, *, previous=None, floor=None) -> None:
     """An event may be back-dated but never lies in the future, before the previous event of the
     same record, or before the moment the case began (LIFECYCLES.md)."""
-    from cases.models import FUTURE_TOLERANCE
-
     if timezone.is_naive(occurred_at):
         raise DomainError(
             _("Give the time of the event with its time zone."),

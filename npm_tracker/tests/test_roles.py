@@ -74,7 +74,7 @@ ADMIN_ACCESS = {
     "cases.referral": CASE_WORK,
     "cases.reprisalfollowup": CASE_WORK,
     "facilities.agency": FACILITY_VOCABULARY,
-    "facilities.country": FACILITY_VOCABULARY,
+    "npm_tracker.country": FACILITY_VOCABULARY,
     "facilities.examinedarea": FACILITY_VOCABULARY,
     "facilities.facility": ALL - {"sysadmin"},
     "facilities.facilitytype": FACILITY_VOCABULARY,
@@ -343,7 +343,7 @@ ADMIN_ADD = {
     "cases.referral": WORKERS,
     "cases.reprisalfollowup": set(),  # opened by the system when a risk is recorded
     "facilities.agency": CONFIGURERS,
-    "facilities.country": CONFIGURERS,
+    "npm_tracker.country": CONFIGURERS,
     "facilities.examinedarea": CONFIGURERS,
     "facilities.facility": WORKERS,
     "facilities.facilitytype": CONFIGURERS,

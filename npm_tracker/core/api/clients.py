@@ -7,34 +7,30 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
-from cases.models import ProsecutorOffice
-from facilities.models import Country
-from npm_tracker.core.api.oauth import SCOPES
-from npm_tracker.core.models import ApiClient
+from npm_tracker.core.api.oauth import BOUND_SCOPES, SCOPES
+from npm_tracker.core.models import ApiClient, Country
 from npm_tracker.core.services import validated_save
 
 
 @transaction.atomic
-def api_client_create(*, name, country_code, scopes, prosecutor_office_code=None):
+def api_client_create(*, name: str, country_code: str, scopes, bound: bool = False):
     """Register a partner system; returns ``(client, plaintext_secret)``. The secret is stored
-    hashed and shown only now."""
+    hashed and shown only now.
+
+    A client bound to an organisation (``BOUND_SCOPES``) is made by the app that binds it, inside
+    the same transaction, with ``bound=True``; nobody else may hand out those scopes.
+    """
     wanted = set(scopes.split()) if isinstance(scopes, str) else set(scopes)
-    office = None
-    if prosecutor_office_code:
-        office = ProsecutorOffice.objects.filter(code=prosecutor_office_code).first()
-        if office is None:
-            raise ValidationError({"prosecutor_office": "Unknown prosecutor's office code."})
-        wanted = {"prosecutor"}
     unknown = wanted - set(SCOPES)
     if unknown or not wanted:
         raise ValidationError({"scopes": f"Unknown or missing scopes: {' '.join(sorted(unknown))}"})
-    if "prosecutor" in wanted and office is None:
+    if bound and wanted - BOUND_SCOPES:
+        raise ValidationError({"scopes": "A bound client holds only its organisation's scope."})
+    if not bound and wanted & BOUND_SCOPES:
         raise ValidationError({"scopes": "The prosecutor scope needs --prosecutor-office."})
     country = Country.objects.filter(code=country_code).first()
     if country is None:
         raise ValidationError({"country": "Unknown country code."})
-    if office is not None and office.country_id != country.pk:
-        raise ValidationError({"prosecutor_office": "This office belongs to another country."})
     secret = secrets.token_urlsafe(40)
     application = Application.objects.create(
         name=name,
@@ -49,7 +45,6 @@ def api_client_create(*, name, country_code, scopes, prosecutor_office_code=None
             name=name,
             country=country,
             scopes=" ".join(sorted(wanted)),
-            prosecutor_office=office,
         )
     )
     return client, secret

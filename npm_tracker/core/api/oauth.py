@@ -9,6 +9,8 @@ import hashlib
 from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from npm_tracker.core.models import ApiClient
+
 SCOPES = {
     "read": "Read the non-confidential data of the client's country",
     "write": "Create and change records of the client's country",
@@ -17,6 +19,9 @@ SCOPES = {
     "reports": "Request and download reports",
     "prosecutor": "A prosecutor's office: its referrals and their events",
 }
+# Scopes of a client bound to an organisation: such a client reaches only the actions a view
+# opens to it (``prosecutor_actions``), whatever else it holds.
+BOUND_SCOPES = frozenset({"prosecutor"})
 
 
 def _client_scopes(application) -> frozenset:
@@ -42,8 +47,9 @@ class ClientScopesValidator(OAuth2Validator):
         # As the library reads the token, with the client's API record joined: one query per
         # request instead of two (ClientCredentialsAuthentication reads application.api_client).
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        bound = [f"application__api_client__{name}" for name in ApiClient.bindings]
         return (
-            AccessToken.objects.select_related("application__api_client", "user")
+            AccessToken.objects.select_related("application__api_client", "user", *bound)
             .filter(token_checksum=checksum)
             .first()
         )

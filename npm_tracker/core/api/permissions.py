@@ -5,6 +5,7 @@ office client reaches only the actions a view opens to it (``prosecutor_actions`
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from npm_tracker.core.api.auth import ClientPrincipal, scopes_of
+from npm_tracker.core.api.oauth import BOUND_SCOPES
 
 
 class HasScope(BasePermission):
@@ -16,7 +17,7 @@ class HasScope(BasePermission):
             return False  # answered 401 by DRF, with WWW-Authenticate
         held = scopes_of(user)
         action = getattr(view, "action", None)
-        if isinstance(user, ClientPrincipal) and user.api_client.prosecutor_office_id:
+        if isinstance(user, ClientPrincipal) and user.api_client.scope_set & BOUND_SCOPES:
             return action in getattr(view, "prosecutor_actions", ())
         if not _staff_model_permission(request, view):
             return False

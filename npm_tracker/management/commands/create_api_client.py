@@ -7,6 +7,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.clients import prosecutor_client_create
 from npm_tracker.core.api.clients import api_client_create
 from npm_tracker.core.audit import system_context
 
@@ -23,12 +24,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             with system_context("command:create_api_client"):
-                client, secret = api_client_create(
-                    name=options["name"],
-                    country_code=options["country"],
-                    scopes=options["scopes"],
-                    prosecutor_office_code=options["prosecutor_office"],
-                )
+                if options["prosecutor_office"]:
+                    client, secret = prosecutor_client_create(
+                        name=options["name"],
+                        country_code=options["country"],
+                        office_code=options["prosecutor_office"],
+                    )
+                else:
+                    client, secret = api_client_create(
+                        name=options["name"],
+                        country_code=options["country"],
+                        scopes=options["scopes"],
+                    )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         self.stdout.write(f"Client {client.name} ({client.country.code}): scopes {client.scopes}")

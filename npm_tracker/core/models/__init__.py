@@ -1,0 +1,56 @@
+"""The core's models and the abstract bases of every app's models."""
+
+from npm_tracker.core.models.access import AccessChannel, AccessLog
+from npm_tracker.core.models.api import (
+    ApiClient,
+    IdempotencyKey,
+    Webhook,
+    WebhookDelivery,
+    register_binding,
+)
+from npm_tracker.core.models.base import (
+    APPEND_ONLY,
+    NAME_FALLBACK,
+    ClockedMixin,
+    DomainModel,
+    LifecycleEvent,
+    TranslatedName,
+    Vocabulary,
+    VocabularyQuerySet,
+    prefetch_list,
+    related,
+    translated,
+)
+from npm_tracker.core.models.staff import (
+    Country,
+    DayKind,
+    DayTransfer,
+    ReferenceSequence,
+    StaffProfile,
+)
+
+__all__ = [
+    "APPEND_ONLY",
+    "NAME_FALLBACK",
+    "AccessChannel",
+    "AccessLog",
+    "ApiClient",
+    "ClockedMixin",
+    "Country",
+    "DayKind",
+    "DayTransfer",
+    "DomainModel",
+    "IdempotencyKey",
+    "LifecycleEvent",
+    "ReferenceSequence",
+    "StaffProfile",
+    "TranslatedName",
+    "Vocabulary",
+    "VocabularyQuerySet",
+    "Webhook",
+    "WebhookDelivery",
+    "prefetch_list",
+    "register_binding",
+    "related",
+    "translated",
+]
