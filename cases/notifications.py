@@ -48,11 +48,11 @@ DIGEST_ITEMS = 25  # deadlines listed per section of a digest; the rest are coun
 
 def subject_of(deadline: Deadline) -> str:
     """A reference for the record behind a clock: reference numbers only, no personal data."""
-    if deadline.referral_id:
+    if deadline.referral is not None:
         return deadline.referral.reference
-    if deadline.allegation_id:
+    if deadline.allegation is not None:
         return deadline.allegation.reference
-    if deadline.follow_up_id:
+    if deadline.follow_up is not None:
         return deadline.follow_up.allegation.reference
     return str(deadline.recommendation)[:60]
 
@@ -122,10 +122,10 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
                     object_type="referral",
                     object_ids=referral_ids,
                 )
-            officers = _officers(d.officer_id for d in batch)
+            officers = _officers(d.officer_id for d in batch)  # type: ignore[attr-defined]  # annotated by _with_officer
             notices, messages = [], []
             for deadline in batch:
-                officer = officers.get(deadline.officer_id)
+                officer = officers.get(deadline.officer_id)  # type: ignore[attr-defined]  # annotated by _with_officer
                 if officer is None:
                     continue
                 context = {
@@ -140,7 +140,7 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
                         recipient=officer,
                         kind="overdue",
                         deadline=deadline,
-                        subject=message.subject,
+                        subject=str(message.subject),
                     )
                 )
             Notification.objects.bulk_create(notices)
@@ -206,7 +206,7 @@ def send_digests(*, day=None) -> int:
         try:
             with transaction.atomic():
                 Notification.objects.create(
-                    recipient=officer, kind="digest", day=day, subject=message.subject
+                    recipient=officer, kind="digest", day=day, subject=str(message.subject)
                 )
                 connection.send_messages([message])
         except IntegrityError:

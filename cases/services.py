@@ -6,7 +6,9 @@ Status changes are not here: they belong to the one transition service of each l
 """
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -34,6 +36,7 @@ from cases.uploads import check_upload
 from npm_tracker.core import webhooks
 from npm_tracker.core.errors import DomainError, ErrorCode
 from npm_tracker.core.services import (
+    Actor,
     actor_fields,
     assign,
     lock,
@@ -41,6 +44,10 @@ from npm_tracker.core.services import (
     staff_user,
     validated_save,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 from npm_tracker.core.workflow import (
     check_event_time,
     check_expected_status,
@@ -51,7 +58,7 @@ from npm_tracker.core.workflow import (
 ADULT_AGE = 18
 
 
-def _actor(actor):
+def _actor(actor: Actor) -> "User | None":
     return staff_user(actor)
 
 
@@ -73,7 +80,7 @@ def _refresh_urgency(allegation: Allegation) -> bool:
 
 
 @transaction.atomic
-def allegation_save(*, actor, allegation: Allegation) -> Allegation:
+def allegation_save(*, actor: Actor, allegation: Allegation) -> Allegation:
     """Create or update an allegation from a prepared instance.
 
     On creation it receives its reference (country, year of receipt in the country's time zone,
@@ -94,7 +101,7 @@ def allegation_save(*, actor, allegation: Allegation) -> Allegation:
     return allegation
 
 
-def _after_allegation_change(actor, allegation: Allegation, *, adding: bool) -> None:
+def _after_allegation_change(actor: Actor, allegation: Allegation, *, adding: bool) -> None:
     """Consequences of the facts of an allegation: the 24-hour escalation clock of an urgent case
     (until a referral is sent) and the reprisal follow-ups it calls for."""
     if (
@@ -121,12 +128,12 @@ def _after_allegation_change(actor, allegation: Allegation, *, adding: bool) -> 
 @transaction.atomic
 def allegation_create(
     *,
-    actor,
+    actor: Actor,
     methods=(),
     victim: dict | None = None,
     consents: dict[str, dict] | None = None,
-    perpetrators: list[dict] = (),
-    witnesses: list[dict] = (),
+    perpetrators: Sequence[dict] = (),
+    witnesses: Sequence[dict] = (),
     **fields,
 ) -> Allegation:
     """Create an allegation complete with its victim, consents, perpetrators and witnesses.
@@ -154,7 +161,9 @@ def allegation_create(
 
 
 @transaction.atomic
-def allegation_update(*, actor, allegation: Allegation, methods=None, **fields) -> Allegation:
+def allegation_update(
+    *, actor: Actor, allegation: Allegation, methods=None, **fields
+) -> Allegation:
     lock(allegation)
     assign(allegation, fields)
     allegation_save(actor=actor, allegation=allegation)
@@ -164,7 +173,7 @@ def allegation_update(*, actor, allegation: Allegation, methods=None, **fields) 
 
 
 @transaction.atomic
-def victim_save(*, actor, victim: Victim) -> Victim:
+def victim_save(*, actor: Actor, victim: Victim) -> Victim:
     """Create or update the victim record; a known date of birth decides whether they are a
     minor (at the incident, else at receipt), and the allegation's urgency follows."""
     lock(victim)
@@ -189,21 +198,23 @@ def _being_entered(allegation: Allegation) -> bool:
 
 
 @transaction.atomic
-def allegation_part_save(*, actor, part):
+def allegation_part_save(*, actor: Actor, part):
     """Save a perpetrator, witness or medical examination of an allegation."""
     lock(part)
     return validated_save(part)
 
 
 @transaction.atomic
-def medical_examination_add(*, actor, allegation: Allegation, **fields) -> MedicalExamination:
+def medical_examination_add(
+    *, actor: Actor, allegation: Allegation, **fields
+) -> MedicalExamination:
     return allegation_part_save(
         actor=actor, part=MedicalExamination(allegation=allegation, **fields)
     )
 
 
 @transaction.atomic
-def consent_save(*, actor, consent: Consent) -> Consent:
+def consent_save(*, actor: Actor, consent: Consent) -> Consent:
     """Record a consent, or change the note or withdrawal date of one."""
     lock(consent)
     if consent._state.adding:
@@ -212,7 +223,7 @@ def consent_save(*, actor, consent: Consent) -> Consent:
 
 
 def consent_grant(
-    *, actor, allegation: Allegation, destination: str, granted_on: date, form: str, note=""
+    *, actor: Actor, allegation: Allegation, destination: str, granted_on: date, form: str, note=""
 ) -> Consent:
     return consent_save(
         actor=actor,
@@ -227,7 +238,9 @@ def consent_grant(
 
 
 @transaction.atomic
-def consent_withdraw(*, actor, consent: Consent, withdrawn_on: date, note: str = "") -> Consent:
+def consent_withdraw(
+    *, actor: Actor, consent: Consent, withdrawn_on: date, note: str = ""
+) -> Consent:
     """Withdraw a consent from a date on; everything produced afterwards must respect it."""
     lock(consent)
     consent.refresh_from_db()
@@ -240,7 +253,7 @@ def consent_withdraw(*, actor, consent: Consent, withdrawn_on: date, note: str =
 @transaction.atomic
 def consent_set(
     *,
-    actor,
+    actor: Actor,
     allegation: Allegation,
     destination: str,
     granted: bool,
@@ -277,7 +290,7 @@ def _fingerprint(file) -> tuple[str, int]:
 @transaction.atomic
 def evidence_add(
     *,
-    actor,
+    actor: Actor,
     allegation: Allegation,
     file,
     kind: str,
@@ -299,7 +312,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_save(*, actor, evidence: Evidence) -> Evidence:
+def evidence_save(*, actor: Actor, evidence: Evidence) -> Evidence:
     """Save a prepared evidence record: on creation, fingerprint the file before storing it."""
     lock(evidence)
     if evidence._state.adding:
@@ -318,7 +331,7 @@ def evidence_save(*, actor, evidence: Evidence) -> Evidence:
 
 
 @transaction.atomic
-def referral_save(*, actor, referral: Referral) -> Referral:
+def referral_save(*, actor: Actor, referral: Referral) -> Referral:
     """Create (as a draft, with reference ``<allegation>-R<n>``) or update a referral."""
     lock(referral)
     if referral._state.adding:
@@ -330,7 +343,7 @@ def referral_save(*, actor, referral: Referral) -> Referral:
     return validated_save(referral)
 
 
-def referral_create(*, actor, allegation: Allegation, prosecutor_office) -> Referral:
+def referral_create(*, actor: Actor, allegation: Allegation, prosecutor_office) -> Referral:
     return referral_save(
         actor=actor,
         referral=Referral(allegation=allegation, prosecutor_office=prosecutor_office),
@@ -338,7 +351,7 @@ def referral_create(*, actor, allegation: Allegation, prosecutor_office) -> Refe
 
 
 @transaction.atomic
-def victim_ensure(*, actor, allegation: Allegation) -> Victim:
+def victim_ensure(*, actor: Actor, allegation: Allegation) -> Victim:
     """Every allegation is about one person: give it an (empty, pseudonymised) victim record
     when none was entered yet."""
     existing = Victim.objects.filter(allegation=allegation).first()
@@ -353,7 +366,7 @@ def victim_ensure(*, actor, allegation: Allegation) -> Victim:
 @transaction.atomic
 def allegation_transition(
     *,
-    actor,
+    actor: Actor,
     allegation: Allegation,
     to: str,
     reason: str = "",
@@ -402,7 +415,7 @@ def allegation_transition(
         allegation=allegation,
         kind=to,
         from_status=current,
-        to_status=step.target,
+        to_status=step.status_after(current),
         occurred_at=occurred_at,
         reason=reason if to == "closed" else "",
         note=note,
@@ -410,7 +423,7 @@ def allegation_transition(
         **actor_fields(actor),
     )
     validated_save(event)
-    allegation.status = step.target
+    allegation.status = step.status_after(current)
     allegation.closed_reason = reason if to == "closed" else ""
     allegation.save(update_fields=["status", "closed_reason", "updated_at"])
     if to == "closed":
@@ -423,7 +436,7 @@ def allegation_transition(
 @transaction.atomic
 def referral_transition(
     *,
-    actor,
+    actor: Actor,
     referral: Referral,
     kind: str,
     occurred_at=None,
@@ -555,7 +568,9 @@ def _referral_clocks(referral: Referral, kind: str, occurred_at, new_term) -> No
 
 
 @transaction.atomic
-def follow_up_ensure(*, actor, allegation: Allegation, reason: str) -> ReprisalFollowUp | None:
+def follow_up_ensure(
+    *, actor: Actor, allegation: Allegation, reason: str
+) -> ReprisalFollowUp | None:
     """Open a reprisal follow-up for this reason unless one was already opened for it; start
     its clock (its length is the deadline rule ``reprisal_follow_up``)."""
     if ReprisalFollowUp.objects.filter(allegation=allegation, reason=reason).exists():
@@ -576,7 +591,7 @@ def follow_up_ensure(*, actor, allegation: Allegation, reason: str) -> ReprisalF
 @transaction.atomic
 def follow_up_close(
     *,
-    actor,
+    actor: Actor,
     follow_up: ReprisalFollowUp,
     outcome: str,
     method: str,
@@ -613,7 +628,7 @@ def follow_up_close(
     return follow_up
 
 
-def _reprisal_allegation(actor, original: Allegation, note: str, occurred_at) -> Allegation:
+def _reprisal_allegation(actor: Actor, original: Allegation, note: str, occurred_at) -> Allegation:
     victim = original.victim
     return allegation_create(
         actor=actor,

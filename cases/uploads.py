@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from npm_tracker.core.errors import ErrorCode
+
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
@@ -69,12 +71,13 @@ def _strip_metadata(data: bytes, content_type: str) -> bytes:
             options = {"quality": 95} if content_type == "image/jpeg" else {}
             # Saved without exif, icc, xmp or text chunks: only the pixels remain.
             clean = Image.frombytes(image.mode, image.size, image.tobytes())
-            if image.mode == "P":
-                clean.putpalette(image.getpalette())
+            palette = image.getpalette() if image.mode == "P" else None
+            if palette is not None:
+                clean.putpalette(palette)
             clean.save(out, format=IMAGE_FORMATS[content_type], **options)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ValidationError(
-            _("The image cannot be read; it may be damaged."), code="invalid_file"
+            _("The image cannot be read; it may be damaged."), code=ErrorCode.INVALID_FILE
         ) from exc
     return out.getvalue()
 
@@ -87,10 +90,10 @@ def check_upload(file) -> CheckedUpload:
     if len(data) > limit:
         raise ValidationError(
             _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)},
-            code="file_too_large",
+            code=ErrorCode.FILE_TOO_LARGE,
         )
     if not data:
-        raise ValidationError(_("The file is empty."), code="invalid_file")
+        raise ValidationError(_("The file is empty."), code=ErrorCode.INVALID_FILE)
     content_type = _sniff(data[:16], data)
     if content_type is None:
         raise ValidationError(
@@ -98,7 +101,7 @@ def check_upload(file) -> CheckedUpload:
                 "This kind of file is not accepted: send photos (JPEG, PNG, WebP), PDF, office "
                 "documents, audio or video."
             ),
-            code="file_type_not_accepted",
+            code=ErrorCode.FILE_TYPE_NOT_ACCEPTED,
         )
     if content_type in IMAGE_FORMATS:
         return CheckedUpload(content_type, _strip_metadata(data, content_type), True)

@@ -1,7 +1,7 @@
 """Reads of the facilities app that need more than a filter. Each takes the acting user."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -67,17 +67,17 @@ def periodic_visit_coverage(user, *, facilities=None) -> list[PeriodicVisitStatu
     for facility in queryset:
         start = facility.last_periodic or facility.registered_on or facility.created_at.date()
         rule = _rule_on(rules.get(facility.country_id, []), start)
-        due_on = None
+        due_on: date | None = None
         if rule is not None:
             zone = facility.country.zone
-            started = timezone.datetime.combine(start, timezone.datetime.min.time(), tzinfo=zone)
+            started = datetime.combine(start, datetime.min.time(), tzinfo=zone)
             code = facility.country.code
             if code not in calendars:
                 calendars[code] = working_calendar(code)
-            due_on = add_duration(
+            due_at = add_duration(
                 started, rule.duration, rule.unit, code, zone, calendar=calendars[code]
             )
-            due_on = timezone.localtime(due_on, zone).date()
+            due_on = timezone.localtime(due_at, zone).date()
         result.append(
             PeriodicVisitStatus(
                 facility=facility,

@@ -4,6 +4,7 @@ Each service validates completely before it writes, runs in one transaction, and
 user explicitly; the admin, the API, tasks and seeds call these and nothing else.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -26,7 +27,14 @@ from facilities.models import (
     VisitTeamMember,
 )
 from npm_tracker.core.errors import DomainError, ErrorCode
-from npm_tracker.core.services import actor_fields, assign, lock, staff_user, validated_save
+from npm_tracker.core.services import (
+    Actor,
+    actor_fields,
+    assign,
+    lock,
+    staff_user,
+    validated_save,
+)
 from npm_tracker.core.workflow import (
     check_event_time,
     check_expected_status,
@@ -36,18 +44,18 @@ from npm_tracker.core.workflow import (
 
 
 @transaction.atomic
-def facility_save(*, actor, facility: Facility) -> Facility:
+def facility_save(*, actor: Actor, facility: Facility) -> Facility:
     """Create or update a facility from a prepared instance. Locks the row when it exists."""
     lock(facility)
     return validated_save(facility)
 
 
-def facility_create(*, actor, **fields) -> Facility:
+def facility_create(*, actor: Actor, **fields) -> Facility:
     return facility_save(actor=actor, facility=Facility(**fields))
 
 
 @transaction.atomic
-def facility_update(*, actor, facility: Facility, **fields) -> Facility:
+def facility_update(*, actor: Actor, facility: Facility, **fields) -> Facility:
     lock(facility)
     assign(facility, fields)
     return validated_save(facility)
@@ -66,7 +74,7 @@ def _assign_npm_body(visit: Visit) -> None:
 
 
 @transaction.atomic
-def visit_save(*, actor, visit: Visit) -> Visit:
+def visit_save(*, actor: Actor, visit: Visit) -> Visit:
     """Create or update a visit from a prepared instance; sets the NPM body in force."""
     lock(visit)
     if visit._state.adding:
@@ -78,14 +86,14 @@ def visit_save(*, actor, visit: Visit) -> Visit:
 @transaction.atomic
 def visit_create(
     *,
-    actor,
+    actor: Actor,
     facility: Facility,
     visit_type,
     started_on: date,
-    team: list[dict] = (),
-    findings: list[dict] = (),
-    obstacles: list[dict] = (),
-    dissenting_opinions: list[dict] = (),
+    team: Sequence[dict] = (),
+    findings: Sequence[dict] = (),
+    obstacles: Sequence[dict] = (),
+    dissenting_opinions: Sequence[dict] = (),
     **fields,
 ) -> Visit:
     """Create a visit with its team, findings, obstacles and dissenting opinions at once."""
@@ -105,40 +113,42 @@ def visit_create(
 
 
 @transaction.atomic
-def visit_update(*, actor, visit: Visit, **fields) -> Visit:
+def visit_update(*, actor: Actor, visit: Visit, **fields) -> Visit:
     lock(visit)
     assign(visit, fields)
     return visit_save(actor=actor, visit=visit)
 
 
 @transaction.atomic
-def visit_part_save(*, actor, part) -> object:
+def visit_part_save(*, actor: Actor, part) -> object:
     """Save a team member, finding, obstacle or dissenting opinion of a visit."""
     lock(part)
     return validated_save(part)
 
 
 @transaction.atomic
-def recommendation_save(*, actor, recommendation: Recommendation) -> Recommendation:
+def recommendation_save(*, actor: Actor, recommendation: Recommendation) -> Recommendation:
     """Create or update a recommendation; its country and facility follow its visit."""
     lock(recommendation)
     rec = recommendation
     if rec.visit_id:
-        if not rec.facility_id:
+        if not rec.facility_id and rec.visit is not None:
             rec.facility_id = rec.visit.facility_id
-        if not rec.country_id:
+        if not rec.country_id and rec.visit is not None:
             rec.country_id = rec.visit.facility.country_id
-    elif rec.facility_id and not rec.country_id:
+    elif rec.facility_id and not rec.country_id and rec.facility is not None:
         rec.country_id = rec.facility.country_id
     return validated_save(rec)
 
 
-def recommendation_create(*, actor, **fields) -> Recommendation:
+def recommendation_create(*, actor: Actor, **fields) -> Recommendation:
     return recommendation_save(actor=actor, recommendation=Recommendation(**fields))
 
 
 @transaction.atomic
-def recommendation_update(*, actor, recommendation: Recommendation, **fields) -> Recommendation:
+def recommendation_update(
+    *, actor: Actor, recommendation: Recommendation, **fields
+) -> Recommendation:
     lock(recommendation)
     assign(recommendation, fields)
     return recommendation_save(actor=actor, recommendation=recommendation)
@@ -150,7 +160,7 @@ def recommendation_update(*, actor, recommendation: Recommendation, **fields) ->
 @transaction.atomic
 def visit_transition(
     *,
-    actor,
+    actor: Actor,
     visit: Visit,
     to: str,
     note: str = "",
@@ -177,14 +187,14 @@ def visit_transition(
             visit=visit,
             kind=to,
             from_status=visit.status,
-            to_status=step.target,
+            to_status=step.status_after(visit.status),
             occurred_at=occurred_at,
             note=note,
             document_number=document_number,
             **actor_fields(actor),
         )
     )
-    visit.status = step.target
+    visit.status = step.status_after(visit.status)
     visit.save(update_fields=["status", "updated_at"])
     return visit
 
@@ -192,7 +202,7 @@ def visit_transition(
 @transaction.atomic
 def recommendation_transition(
     *,
-    actor,
+    actor: Actor,
     recommendation: Recommendation,
     to: str,
     note: str = "",
@@ -232,7 +242,7 @@ def recommendation_transition(
             recommendation=rec,
             kind=to,
             from_status=rec.status,
-            to_status=step.target,
+            to_status=step.status_after(rec.status),
             occurred_at=occurred_at,
             note=note,
             document_number=document_number,
@@ -240,7 +250,7 @@ def recommendation_transition(
             **actor_fields(actor),
         )
     )
-    rec.status = step.target
+    rec.status = step.status_after(rec.status)
     fields = ["status", "updated_at"]
     if to == "issued":
         rec.issued_on = timezone.localtime(occurred_at, country.zone).date()
@@ -267,7 +277,7 @@ def recommendation_transition(
 @transaction.atomic
 def recommendation_response_add(
     *,
-    actor,
+    actor: Actor,
     recommendation: Recommendation,
     received_on: date,
     text: str,
@@ -311,7 +321,7 @@ def recommendation_response_add(
 
 
 @transaction.atomic
-def visit_obstacles_set(*, actor, visit: Visit, obstacles) -> None:
+def visit_obstacles_set(*, actor: Actor, visit: Visit, obstacles) -> None:
     """Make the visit's recorded obstacles exactly ``obstacles`` (obstacle types)."""
     wanted = {o.pk for o in obstacles}
     current = {o.obstacle_type_id: o for o in visit.obstacles.all()}

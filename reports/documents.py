@@ -2,7 +2,9 @@
 inside ``translation.override(run.language)`` so every label and name is in the report's
 language."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -341,7 +343,8 @@ def referral_letter_document(run) -> tuple[str, dict]:
     return "reports/referral_letter.html", context
 
 
-BUILDERS = {
+# Keyed by kind; a run's ``kind`` is the stored string, equal to (and hashing as) its member.
+BUILDERS: dict[str, Callable[[Any], tuple[str, dict]]] = {
     ReportKind.PERIODIC_STATISTICS: statistics_document,
     ReportKind.ANNUAL: statistics_document,
     ReportKind.VISIT: visit_document,

@@ -194,8 +194,10 @@ class ReportRun(ReportScope, DomainModel):
         ]
 
     def __str__(self) -> str:
-        subject = self.visit or self.referral
-        if subject is None:
+        record = self.visit or self.referral
+        if record is not None:
+            subject = str(record)
+        else:
             subject = f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
         return f"{self.get_kind_display()} · {subject} · {self.language}"
 
@@ -207,9 +209,9 @@ class ReportRun(ReportScope, DomainModel):
 
     @property
     def filename(self) -> str:
-        if self.visit_id:
+        if self.visit is not None:
             subject = f"visit-{self.visit.started_on:%Y%m%d}"
-        elif self.referral_id:
+        elif self.referral is not None:
             subject = self.referral.reference.replace("/", "-")
         else:
             subject = f"{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}"

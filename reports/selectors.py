@@ -34,6 +34,7 @@ from facilities.models import (
     VisitObstacle,
     VisitType,
 )
+from npm_tracker.core.models import Country
 from npm_tracker.core.scoping import CountryReader
 
 # Memory for the sorts and hashes of one statistics run (a year of a country's records sorted in
@@ -51,11 +52,11 @@ FINAL_REFERRAL_STATUSES = (
 
 @dataclass(frozen=True)
 class Scope:
-    country: object
+    country: Country
     period_start: date
     period_end: date
-    region: object = None
-    agency: object = None
+    region: Region | None = None
+    agency: Agency | None = None
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -130,7 +131,9 @@ def _one_pass(queryset, dimensions: dict, flags: dict | None = None) -> tuple[di
     maps each dimension to ``{value: count}`` (``None`` for records without a value)."""
     flags = flags or {}
     names = list(dimensions)
-    columns = {f"dim{i}": F(path) for i, path in enumerate(dimensions.values())}
+    columns: dict[str, F | ExpressionWrapper] = {
+        f"dim{i}": F(path) for i, path in enumerate(dimensions.values())
+    }
     columns |= {
         f"flag{i}": ExpressionWrapper(condition, output_field=BooleanField())
         for i, condition in enumerate(flags.values())

@@ -20,8 +20,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from npm_tracker.core.errors import DomainError
-from npm_tracker.core.services import actor_fields, staff_user, validated_save
+from npm_tracker.core.errors import DomainError, ErrorCode
+from npm_tracker.core.services import (
+    Actor,
+    SystemActor,
+    actor_fields,
+    staff_user,
+    validated_save,
+)
 from npm_tracker.core.webhooks import emit
 from reports import documents, pdf
 from reports.choices import Cadence, ReportKind, RunStatus
@@ -36,13 +42,13 @@ def _enqueue(run: ReportRun) -> None:
     render_report.delay_on_commit(str(run.pk))
 
 
-def _requester_fields(actor) -> dict:
+def _requester_fields(actor: Actor) -> dict:
     fields = actor_fields(actor)
     return {"requested_by": fields["actor"], "requested_by_label": fields["actor_label"][:200]}
 
 
 @transaction.atomic
-def request_run(*, actor, refresh: bool = False, **key) -> tuple[ReportRun, bool]:
+def request_run(*, actor: Actor, refresh: bool = False, **key) -> tuple[ReportRun, bool]:
     """The current run of this key, created (and queued) when there is none; a failed run is
     queued again under the same id; ``refresh`` replaces the current run with a new one.
     Returns ``(run, created)``. Two callers asking at once get the same run."""
@@ -85,7 +91,9 @@ def retry(*, run: ReportRun) -> ReportRun:
         status=RunStatus.PENDING, error="", updated_at=timezone.now()
     )
     if not updated:
-        raise DomainError(_("Only a failed report can be retried."), code="invalid_transition")
+        raise DomainError(
+            _("Only a failed report can be retried."), code=ErrorCode.INVALID_TRANSITION
+        )
     run.refresh_from_db()
     _enqueue(run)
     return run
@@ -198,7 +206,7 @@ def last_complete_period(cadence: str, today: date) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def schedule_save(*, actor, schedule: ReportSchedule) -> ReportSchedule:
+def schedule_save(*, actor: Actor, schedule: ReportSchedule) -> ReportSchedule:
     if schedule._state.adding and schedule.created_by_id is None:
         schedule.created_by = staff_user(actor)
     return validated_save(schedule)
@@ -211,7 +219,7 @@ def dispatch_schedule(*, schedule: ReportSchedule, today: date | None = None) ->
     start, end = last_complete_period(schedule.cadence, today)
     with transaction.atomic():
         run, _created = request_run(
-            actor=f"schedule:{schedule.pk}",
+            actor=SystemActor(f"schedule:{schedule.pk}"),
             kind=schedule.kind,
             country=schedule.country,
             region=schedule.region,
@@ -278,7 +286,7 @@ def send_deliveries(*, run_id) -> int:
     return sent
 
 
-def log_download(*, run: ReportRun, actor, channel, request) -> None:
+def log_download(*, run: ReportRun, actor: Actor, channel, request) -> None:
     """A download of a file that names a person is a read of their identity."""
     if run.personal_data and run.referral_id:
         from npm_tracker.core.access import record_reads

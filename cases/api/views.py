@@ -7,6 +7,7 @@ import django_filters
 from django.db import connection, transaction
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -38,7 +39,7 @@ from cases.models import (
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.api.auth import caller_label
 from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
-from npm_tracker.core.errors import DomainError
+from npm_tracker.core.errors import DomainError, ErrorCode
 from npm_tracker.core.models import AccessChannel, IdempotencyKey, prefetch_list
 
 
@@ -266,7 +267,9 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
-            raise DomainError("Send an Idempotency-Key header.", code="idempotency_key_required")
+            raise DomainError(
+                _("Send an Idempotency-Key header."), code=ErrorCode.IDEMPOTENCY_KEY_REQUIRED
+            )
         if len(key) > 200:
             raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
         caller = caller_label(request.user)
@@ -286,8 +289,8 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                 stored = IdempotencyKey.objects.get(caller=caller, key=key)
                 if stored.request_hash != body_hash:
                     raise DomainError(
-                        "This Idempotency-Key was used with another body.",
-                        code="idempotency_conflict",
+                        _("This Idempotency-Key was used with another body."),
+                        code=ErrorCode.IDEMPOTENCY_CONFLICT,
                     )
                 return Response(stored.response_body, status=stored.response_status)
             serializer = self.get_serializer(data=request.data)

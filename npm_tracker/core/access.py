@@ -5,6 +5,8 @@ data was shown, from whichever channel showed it (admin page, API response, PDF,
 ids go into the log, never the values read.
 """
 
+from datetime import timedelta
+
 from npm_tracker.core import roles
 from npm_tracker.core.models import AccessChannel, AccessLog
 from npm_tracker.core.services import actor_fields
@@ -59,7 +61,7 @@ def unusual_readers(log, *, days: int = 30, factor: float = 3.0, minimum: int = 
     from django.db.models import Count
     from django.utils import timezone
 
-    since = timezone.now() - timezone.timedelta(days=days)
+    since = timezone.now() - timedelta(days=days)
     counts = list(
         log.filter(at__gte=since, user__isnull=False)
         .values("user__username")

@@ -76,7 +76,7 @@ class BoundedYearsQuerySet(QuerySet):
 
 def with_bounded_years(queryset: QuerySet) -> QuerySet:
     """The same queryset, answering the date hierarchy's year list from its bounds."""
-    clone = queryset._chain()
+    clone = queryset._chain()  # type: ignore[attr-defined]  # QuerySet._chain is private but stable
     clone.__class__ = type(
         f"BoundedYears{type(queryset).__name__}", (BoundedYearsQuerySet, type(queryset)), {}
     )

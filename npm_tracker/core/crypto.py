@@ -22,6 +22,7 @@ import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,7 +42,7 @@ class EncryptionError(RuntimeError):
 class KeyRing:
     def __init__(self, entries):
         self.keys: dict[str, bytes] = {}
-        self.current: str | None = None
+        current: str | None = None
         for entry in entries:
             kid, _sep, encoded = entry.strip().partition(":")
             if not kid or not encoded:
@@ -50,9 +51,10 @@ class KeyRing:
             if len(key) != 32:
                 raise ImproperlyConfigured(f"Encryption key {kid!r} must be 32 bytes.")
             self.keys[kid] = key
-            self.current = self.current or kid
-        if self.current is None:
+            current = current or kid
+        if current is None:
             raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
+        self.current: str = current
 
     def encrypt(self, data: bytes, context: str) -> tuple[str, bytes]:
         nonce = os.urandom(NONCE_BYTES)
@@ -164,7 +166,13 @@ class Stored(str):
     """A ciphertext handed to the database as is."""
 
 
-class EncryptedFieldMixin:
+if TYPE_CHECKING:
+    _FieldBase = models.Field
+else:
+    _FieldBase = object
+
+
+class EncryptedFieldMixin(_FieldBase):
     """Stores the value encrypted in a ``text`` column; empty values stay empty."""
 
     secret_type = SecretStr

@@ -29,12 +29,26 @@ class ErrorCode(StrEnum):
     FILE_TYPE_NOT_ACCEPTED = "file_type_not_accepted"
     FILE_TOO_LARGE = "file_too_large"
     INVALID_FILE = "invalid_file"
+    IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
 
 
 class DomainError(ValidationError):
-    """A refused domain operation. A ``ValidationError`` so forms and full_clean show it."""
+    """A refused domain operation. A ``ValidationError`` so forms and full_clean show it.
 
-    def __init__(self, message, *, code: ErrorCode = ErrorCode.INVALID, params=None, field=None):
+    ``code`` is an ``ErrorCode`` member, never a bare string: the codes are the API's contract,
+    so each one is declared once, here."""
+
+    def __init__(
+        self,
+        message,
+        *,
+        code: ErrorCode = ErrorCode.INVALID,
+        params: dict | None = None,
+        field: str | None = None,
+    ):
+        if not isinstance(code, ErrorCode):
+            raise TypeError(f"DomainError code must be an ErrorCode member, not {code!r}.")
         self.domain_code = code
         if field:
             super().__init__({field: [ValidationError(message, code=str(code), params=params)]})

@@ -70,7 +70,9 @@ def roles_of(user) -> frozenset:
     cached = getattr(user, "_npm_roles", None)
     if cached is None:
         groups = getattr(user, "groups", None)
-        cached = frozenset(groups.values_list("name", flat=True)) if groups is not None else None
+        cached = (
+            frozenset(groups.values_list("name", flat=True)) if groups is not None else frozenset()
+        )
         user._npm_roles = cached
     return cached
 

@@ -6,9 +6,27 @@ Celery tasks and the seed commands.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+
+from npm_tracker.core.actors import Actor, Principal, SystemActor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+__all__ = [
+    "Actor",
+    "Principal",
+    "SystemActor",
+    "actor_fields",
+    "assign",
+    "lock",
+    "next_in_sequence",
+    "staff_user",
+    "validated_save",
+]
 
 
 def lock(instance: models.Model) -> None:
@@ -37,14 +55,19 @@ def assign(instance: models.Model, fields: dict) -> list[str]:
     editable = {
         f.name: f
         for f in instance._meta.get_fields()
-        if getattr(f, "editable", False) and not f.many_to_many and not f.one_to_many
+        if isinstance(f, models.Field)
+        and getattr(f, "editable", False)
+        and not f.many_to_many
+        and not f.one_to_many
     }
+    changed = []
     for name, value in fields.items():
         field = editable.get(name) or editable.get(name.removesuffix("_id"))
         if field is None:
             raise ValidationError({name: ValidationError("This field cannot be changed here.")})
         setattr(instance, name, value)
-    return [editable.get(n, editable.get(n.removesuffix("_id"))).attname for n in fields]
+        changed.append(field.attname)
+    return changed
 
 
 @transaction.atomic(savepoint=False)
@@ -69,18 +92,18 @@ def next_in_sequence(scope: str) -> int:
         return cursor.fetchone()[0]
 
 
-def staff_user(actor):
+def staff_user(actor: "Actor | str") -> "User | None":
     """The actor when it is a logged-in staff user (for ``created_by`` and similar), else None."""
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth import get_user_model
 
-    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+    if isinstance(actor, get_user_model()) and actor.is_authenticated:
         return actor
     return None
 
 
-def actor_fields(actor) -> dict:
+def actor_fields(actor: "Actor | str") -> dict:
     """Who did it, for an event row: a staff user, or the label of a system actor (an API
-    client, a Celery task, a management command)."""
+    client, a Celery task, a management command). A bare string is taken as the label itself."""
     user = staff_user(actor)
     if user is not None:
         return {"actor": user, "actor_label": ""}

@@ -33,7 +33,7 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return ContentFile(crypto.decrypt_bytes(data, self._context(name)), name=name)
 
     def key_id(self, name: str) -> str | None:
-        with super()._open(name, "rb") as stored:
+        with super()._open(name, "rb") as stored:  # type: ignore[misc]  # Storage._open is protected API, absent from django-stubs
             return crypto.file_key_id(stored.read(len(crypto.FILE_MAGIC) + 64))
 
     def reencrypt(self, name: str) -> None:

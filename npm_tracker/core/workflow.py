@@ -59,6 +59,10 @@ class Step:
             by_staff=by_staff,
         )
 
+    def status_after(self, current: str) -> str:
+        """The status a record in ``current`` has after this step."""
+        return current if self.target is None else self.target
+
 
 @dataclass(frozen=True)
 class TableVersion:

@@ -7,7 +7,7 @@ trail are keyed by the client.
 
 import pghistory
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
@@ -58,7 +58,7 @@ def scopes_of(user) -> frozenset:
     """The scopes a caller holds on this request."""
     if isinstance(user, ClientPrincipal):
         return user.scopes
-    if isinstance(user, AbstractBaseUser) and user.is_active and user.is_staff:
+    if isinstance(user, AbstractUser) and user.is_active and user.is_staff:
         from npm_tracker.core import roles
 
         return STAFF_SCOPES if roles.sees_identity(user) else STAFF_SCOPES - {"confidential"}

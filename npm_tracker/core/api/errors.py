@@ -22,7 +22,7 @@ CONFLICT_CODES = {
     ErrorCode.INVALID_TRANSITION,
     ErrorCode.CONCURRENT_UPDATE,
     ErrorCode.REFERRALS_NOT_FINAL,
-    "idempotency_conflict",
+    ErrorCode.IDEMPOTENCY_CONFLICT,
 }
 TITLES = {
     400: _("Bad request"),

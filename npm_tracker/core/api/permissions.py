@@ -33,10 +33,10 @@ class HasScope(BasePermission):
 def _staff_model_permission(request, view) -> bool:
     """Staff sessions hold the same model permissions on the API as in the admin (their role):
     viewing needs ``view_<model>``, creating ``add_<model>``, other writes ``change_<model>``."""
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractUser
 
     user = request.user
-    if not isinstance(user, AbstractBaseUser) or user.is_superuser:
+    if not isinstance(user, AbstractUser) or user.is_superuser:
         return True
     model = getattr(view, "permission_model", None)
     if model is None:

@@ -17,7 +17,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
-        fields = ("id", "url", "events", "created_at")
+        fields: tuple[str, ...] = ("id", "url", "events", "created_at")
         read_only_fields = ("id", "created_at")
 
     def validate_url(self, value):
