@@ -9,5 +9,8 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import roles
+        from cases.deadlines import Keeper
+        from npm_tracker.core import clocks
 
         roles.register()
+        clocks.register_keeper(Keeper())

@@ -31,12 +31,6 @@ REFERRAL_MEETS = {
     "sent_to_court": ("investigation_term",),
     "investigation_extended": ("investigation_term",),
 }
-# Recommendations: which clock an issued recommendation starts, by its source.
-RECOMMENDATION_CLOCK = {
-    "visit_report": "recommendation_response",
-    "individual": "recommendation_response",
-    "annual_report": "annual_report_response",
-}
 
 
 def referral_clock_changes(country_code: str, kind: str) -> tuple[tuple, tuple]:
@@ -111,3 +105,14 @@ def clocks_meet(*, clocks, met_at: datetime, met_by: str, **subject) -> list[Dea
         deadline.met_by = met_by
         deadline.save(update_fields=["met_at", "met_by", "updated_at"])
     return open_clocks
+
+
+class Keeper:
+    """The legal clocks as ``npm_tracker.core.clocks`` offers them to the apps below this one."""
+
+    start = staticmethod(clock_start)
+    meet = staticmethod(clocks_meet)
+
+    @staticmethod
+    def rules(clock: str):
+        return DeadlineRule.objects.filter(clock=clock).select_related("country")

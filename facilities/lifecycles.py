@@ -60,3 +60,11 @@ VISIT = Lifecycle(
         )
     ],
 )
+
+# Which legal clock an issued recommendation starts, by its source (LIFECYCLES.md); a response
+# or the recommendation's becoming obsolete meets it.
+RECOMMENDATION_CLOCK = {
+    "visit_report": "recommendation_response",
+    "individual": "recommendation_response",
+    "annual_report": "annual_report_response",
+}

@@ -7,6 +7,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from facilities.models import Facility
+from npm_tracker.core import clocks
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,8 @@ class PeriodicVisitStatus:
 
 
 def _rules_by_country():
-    from cases.models import DeadlineRule
-
     rules: dict = {}
-    for rule in DeadlineRule.objects.filter(clock="periodic_visit").select_related("country"):
+    for rule in clocks.keeper().rules("periodic_visit"):
         rules.setdefault(rule.country_id, []).append(rule)
     return rules
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from facilities.lifecycles import RECOMMENDATION, VISIT
+from facilities.lifecycles import RECOMMENDATION, RECOMMENDATION_CLOCK, VISIT
 from facilities.models import (
     DissentingOpinion,
     Facility,
@@ -26,6 +26,7 @@ from facilities.models import (
     VisitObstacle,
     VisitTeamMember,
 )
+from npm_tracker.core import clocks
 from npm_tracker.core.errors import DomainError, ErrorCode
 from npm_tracker.core.services import (
     Actor,
@@ -217,8 +218,6 @@ def recommendation_transition(
     rule in force that day; a response meets it; ``obsolete`` meets every open clock. Locks the
     row and writes a ``RecommendationEvent``.
     """
-    from cases import deadlines
-
     rec = (
         Recommendation.objects.select_for_update(of=("self",))
         .select_related("country")
@@ -261,14 +260,14 @@ def recommendation_transition(
     rec.save(update_fields=fields)
     response_clocks = ["recommendation_response", "annual_report_response"]
     if to == "issued":
-        deadlines.clock_start(
-            clock=deadlines.RECOMMENDATION_CLOCK[rec.source],
+        clocks.keeper().start(
+            clock=RECOMMENDATION_CLOCK[rec.source],
             country=country,
             started_at=occurred_at,
             recommendation=rec,
         )
     elif to == "response_received" or to == "obsolete":
-        deadlines.clocks_meet(
+        clocks.keeper().meet(
             clocks=response_clocks, met_at=occurred_at, met_by=to, recommendation=rec
         )
     return rec

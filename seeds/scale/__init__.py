@@ -11,9 +11,9 @@ from replaying the same rules the services apply, in memory:
   transition table in force allows (``cases.lifecycles``, ``facilities.lifecycles``) with the
   inputs it needs (external number, note, article and sentence, addressee, new term);
 - the legal clocks are started and met by the same events as in ``cases.services``
-  (``deadlines.referral_clock_changes``, ``deadlines.RECOMMENDATION_CLOCK``), under the rule in
-  force that day, with the due moment computed by ``npm_tracker.core.calendar.add_duration``, the
-  function ``deadlines.due_moment`` uses;
+  (``deadlines.referral_clock_changes``, ``facilities.lifecycles.RECOMMENDATION_CLOCK``),
+  under the rule in force that day, with the due moment computed by
+  ``npm_tracker.core.calendar.add_duration``, the function ``deadlines.due_moment`` uses;
 - references and pseudonyms come from the same numbering scopes (``ReferenceSequence``), which are
   left at the last number handed out, so records created later continue the series;
 - encrypted fields are encrypted by the field itself (``get_db_prep_value``), with the blind index

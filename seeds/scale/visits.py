@@ -3,7 +3,7 @@ horizon, with the recommendation clocks."""
 
 from datetime import timedelta
 
-from cases import deadlines
+from facilities.lifecycles import RECOMMENDATION_CLOCK
 from facilities.models import Recommendation, RecommendationEvent, Visit, VisitEvent
 
 from .clocks import Clocks, clock_tables
@@ -156,7 +156,7 @@ class VisitsMixin:
             status, moment = kind, at
             if kind == "issued":
                 issued_on = at.astimezone(country.zone).date()
-                clocks.start(deadlines.RECOMMENDATION_CLOCK["visit_report"], at)
+                clocks.start(RECOMMENDATION_CLOCK["visit_report"], at)
             elif kind in ("response_received", "obsolete"):
                 clocks.meet(("recommendation_response", "annual_report_response"), at, met_by=kind)
         text = self.rng.choice(REC_TEXTS)
