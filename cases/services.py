@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import choices, deadlines
+from cases.errors import CaseErrorCode
 from cases.lifecycles import ALLEGATION, REFERRAL, REFERRAL_FINAL
 from cases.models import (
     Allegation,
@@ -406,7 +407,7 @@ def allegation_transition(
         if allegation.referrals.exclude(status__in=REFERRAL_FINAL).exists():
             raise DomainError(
                 _("Every referral must have reached a final decision first."),
-                code=ErrorCode.REFERRALS_NOT_FINAL,
+                code=CaseErrorCode.REFERRALS_NOT_FINAL,
             )
     occurred_at = occurred_at or timezone.now()
     previous = allegation.events.order_by("-occurred_at").values_list("occurred_at", flat=True)

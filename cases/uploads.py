@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker.core.errors import ErrorCode
+from cases.errors import CaseErrorCode
 
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
@@ -77,7 +77,7 @@ def _strip_metadata(data: bytes, content_type: str) -> bytes:
             clean.save(out, format=IMAGE_FORMATS[content_type], **options)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ValidationError(
-            _("The image cannot be read; it may be damaged."), code=ErrorCode.INVALID_FILE
+            _("The image cannot be read; it may be damaged."), code=CaseErrorCode.INVALID_FILE
         ) from exc
     return out.getvalue()
 
@@ -90,10 +90,10 @@ def check_upload(file) -> CheckedUpload:
     if len(data) > limit:
         raise ValidationError(
             _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)},
-            code=ErrorCode.FILE_TOO_LARGE,
+            code=CaseErrorCode.FILE_TOO_LARGE,
         )
     if not data:
-        raise ValidationError(_("The file is empty."), code=ErrorCode.INVALID_FILE)
+        raise ValidationError(_("The file is empty."), code=CaseErrorCode.INVALID_FILE)
     content_type = _sniff(data[:16], data)
     if content_type is None:
         raise ValidationError(
@@ -101,7 +101,7 @@ def check_upload(file) -> CheckedUpload:
                 "This kind of file is not accepted: send photos (JPEG, PNG, WebP), PDF, office "
                 "documents, audio or video."
             ),
-            code=ErrorCode.FILE_TYPE_NOT_ACCEPTED,
+            code=CaseErrorCode.FILE_TYPE_NOT_ACCEPTED,
         )
     if content_type in IMAGE_FORMATS:
         return CheckedUpload(content_type, _strip_metadata(data, content_type), True)

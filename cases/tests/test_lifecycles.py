@@ -10,6 +10,7 @@ from django.db import transaction
 
 from cases import services
 from cases.choices import ReferralEventKind
+from cases.errors import CaseErrorCode
 from cases.lifecycles import ALLEGATION, REFERRAL
 from cases.models import AllegationEvent, Referral, ReferralEvent
 from cases.tests.factories import make_allegation, make_referral
@@ -273,7 +274,7 @@ def test_allegation_lifecycle(reference):
             reason="resolved",
             occurred_at=at + timedelta(hours=4),
         )
-    assert excinfo.value.domain_code == ErrorCode.REFERRALS_NOT_FINAL
+    assert excinfo.value.domain_code == CaseErrorCode.REFERRALS_NOT_FINAL
     referral_step(referral, "refused", at + timedelta(hours=4))
     with pytest.raises(DomainError):
         services.allegation_transition(

@@ -1,11 +1,19 @@
-"""Domain error codes are ``ErrorCode`` members, declared once in ``npm_tracker.core.errors``."""
+"""Domain error codes are members of their domain's ``DomainCode`` enum (the core's
+``ErrorCode``, an app's own such as ``CaseErrorCode``), each declared once."""
 
 import ast
 from pathlib import Path
 
 import pytest
 
-from npm_tracker.core.errors import DomainError, ErrorCode, NotDeletable
+from cases.errors import CaseErrorCode
+from npm_tracker.core.errors import (
+    DomainError,
+    ErrorCode,
+    NotDeletable,
+    is_conflict,
+    known_codes,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PACKAGES = ("npm_tracker", "facilities", "cases", "reports", "seeds")
@@ -32,6 +40,17 @@ def test_the_default_code_is_invalid():
 def test_a_bare_string_code_is_refused(code):
     with pytest.raises(TypeError):
         DomainError("refused", code=code)
+
+
+def test_an_app_owns_its_codes_and_the_api_knows_them():
+    error = DomainError("refused", code=CaseErrorCode.REFERRALS_NOT_FINAL)
+    assert error.code == "referrals_not_final"
+    assert {"referrals_not_final", "file_too_large", "invalid_transition"} <= known_codes()
+    assert is_conflict(CaseErrorCode.REFERRALS_NOT_FINAL) and is_conflict("invalid_transition")
+    assert not is_conflict(CaseErrorCode.FILE_TOO_LARGE) and not is_conflict(ErrorCode.INVALID)
+    # Every code is declared once: no two domains publish the same value.
+    values = [str(m) for enum in (ErrorCode, CaseErrorCode) for m in enum]
+    assert len(values) == len(set(values))
 
 
 def test_codes_keep_the_values_the_api_publishes():

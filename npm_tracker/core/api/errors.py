@@ -15,15 +15,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from npm_tracker.core.errors import ErrorCode
+from npm_tracker.core.errors import ErrorCode, is_conflict, known_codes
 
 PROBLEM = "application/problem+json"
-CONFLICT_CODES = {
-    ErrorCode.INVALID_TRANSITION,
-    ErrorCode.CONCURRENT_UPDATE,
-    ErrorCode.REFERRALS_NOT_FINAL,
-    ErrorCode.IDEMPOTENCY_CONFLICT,
-}
 TITLES = {
     400: _("Bad request"),
     401: _("Not authenticated"),
@@ -93,9 +87,9 @@ def _django_validation(exc: DjangoValidationError):
             codes = [e.code for errors in exc.error_dict.values() for e in errors]
         else:
             codes = [e.code for e in exc.error_list]
-        known = {str(member) for member in ErrorCode} - {str(ErrorCode.INVALID)}
+        known = known_codes() - {str(ErrorCode.INVALID)}
         code = next((c for c in codes if c in known), ErrorCode.INVALID)
-    status_code = 409 if code in CONFLICT_CODES else 400
+    status_code = 409 if is_conflict(code) else 400
     if hasattr(exc, "error_dict"):
         errors = {
             (k if k != "__all__" else "non_field_errors"): [str(m) for m in v]
