@@ -13,7 +13,7 @@ help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
 	@echo "make test   - set up, then run the whole test suite on PostgreSQL and Redis"
 	@echo "make screenshots - run the browser tests, copy three of their screenshots into docs/images/"
-	@echo "make lint   - ruff, import-linter layers, makemigrations --check, check, OpenAPI drift"
+	@echo "make lint   - ruff, import-linter, mypy, makemigrations --check, check, OpenAPI drift"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
 	@echo "make bench  - load scale-10 data into its own database, measure, write docs/performance.md"
 	@echo "make backup - dump the database and the stored files into var/backups/<time>/"
@@ -51,6 +51,7 @@ lint: bootstrap
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 	@mkdir -p var

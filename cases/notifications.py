@@ -164,7 +164,8 @@ def send_digests(*, day=None) -> int:
         .exclude(officer_id__in=done_today)
         .annotate(
             late=Case(When(due_at__lt=now, then=True), default=False),
-            rank=Window(RowNumber(), partition_by=section, order_by="due_at"),
+            # Clocks falling due at the same moment are listed in a fixed order (by id).
+            rank=Window(RowNumber(), partition_by=section, order_by=("due_at", "id")),
             in_section=Window(Count("pk"), partition_by=section),
         )
         .filter(rank__lte=DIGEST_ITEMS)
@@ -178,7 +179,7 @@ def send_digests(*, day=None) -> int:
     officers = _officers(counts)
     rows = (
         Deadline.objects.filter(pk__in=[pk for pk, (o, _l) in listed.items() if o in officers])
-        .order_by("due_at")
+        .order_by("due_at", "id")
         .values("pk", "due_at", "clock", "legal_source", zone=F("country__timezone"))
         .annotate(subject=SUBJECT)
     )

@@ -4,6 +4,7 @@ so it lives in the upper one."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -75,7 +76,7 @@ def visit_planning(user, *, today: date | None = None, country=None, region=None
     ).select_related("region", "facility_type")
     rows = []
     for status in periodic_visit_coverage(user, facilities=facilities):
-        f = status.facility
+        f: Any = status.facility  # carries the annotations of the query above
         score = 0.0
         reasons = []
         if f.open_allegations:

@@ -400,6 +400,6 @@ if IS_PRODUCTION and (
 ):
     raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY for production.")
 
-# Spreadsheets in and out of the admin (npm_tracker/spreadsheets.py): every import in one
+# Spreadsheets in and out of the admin (npm_tracker/core/spreadsheets/): every import in one
 # transaction, rolled back unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -277,7 +277,7 @@ def test_the_messages_are_marked_for_translation(client):
 
     with (
         mock.patch(
-            "npm_tracker.core.spreadsheets.gettext",
+            "npm_tracker.core.spreadsheets.columns.gettext",
             side_effect=lambda text: "«" + text + "»" if text.startswith("Unknown") else text,
         ),
         translation.override("ru"),

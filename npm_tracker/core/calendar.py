@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs for python-dateutil in the environment
+from dateutil.relativedelta import relativedelta
 
 from npm_tracker.core.models import DayKind, DayTransfer
 

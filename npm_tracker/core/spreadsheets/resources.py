@@ -1,0 +1,78 @@
+"""What exports and imports share: a resource that knows the acting user, and the formats."""
+
+from import_export import resources
+from import_export.formats import base_formats
+
+from npm_tracker.core.spreadsheets.columns import LookupWidget
+
+SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
+
+
+class ScopedResource(resources.ModelResource):
+    """A resource that knows the acting user: lookups among what the user sees, export without
+    what the user may not see."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__()
+        self.user = user
+        self.exported: list = []
+        for field in self.fields.values():
+            if isinstance(field.widget, LookupWidget):
+                field.widget.bind(user, self.row_country_id)
+
+    def row_country_id(self, row):
+        """The country a row is about, to choose between same-named records of two countries."""
+        return None
+
+    def cell(self, name, row):
+        """The value of another column of the row, or ``None`` when it does not read."""
+        field = self.fields[name]
+        if row is None:
+            return None
+        try:
+            return field.widget.clean(row.get(field.column_name), row)
+        except ValueError:
+            return None
+
+    def get_queryset(self):
+        return self._meta.model._default_manager.visible_to(self.user)
+
+    # Export ------------------------------------------------------------------------------------
+
+    # Columns holding identity or medical data: column -> what ("identity", "medical"). They are
+    # exported only for the records ``shows_confidential`` allows, and each such export is
+    # logged as a read of that data.
+    confidential_columns: dict = {}
+
+    def shows_confidential(self, obj) -> bool:
+        return False
+
+    def export_queryset(self, queryset):
+        """The queryset with what its columns read (``select_related`` and the like)."""
+        return queryset
+
+    def before_export(self, queryset, **kwargs):
+        if self.confidential_columns and not any(self.shows_confidential(o) for o in queryset):
+            for name in self.confidential_columns:
+                self.fields.pop(name, None)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        allowed = bool(self.confidential_columns) and self.shows_confidential(instance)
+        kinds = {
+            id(self.fields[name]): kind
+            for name, kind in self.confidential_columns.items()
+            if name in self.fields
+        }
+        shown: dict = {}
+        row = []
+        for field in self.get_export_fields(selected_fields):
+            kind = kinds.get(id(field))
+            if kind is not None and not allowed:
+                row.append("")
+                continue
+            value = self.export_field(field, instance, **kwargs)
+            if kind is not None and value not in ("", None):
+                shown[kind] = True
+            row.append(value)
+        self.exported.append((instance, shown))
+        return row
