@@ -1,18 +1,13 @@
 """API views of allegations, evidence, referrals and complaints (CONTRACT.md)."""
 
-import hashlib
-import json
-
 import django_filters
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -26,33 +21,21 @@ from cases.api.serializers import (
     ReferralEventInputSerializer,
     ReferralSerializer,
 )
+from cases.choices import ConsentForm
 from cases.models import (
     Allegation,
     Deadline,
     Evidence,
     Perpetrator,
-    PlaceOfIncident,
     Referral,
     ReferralEvent,
     prosecutor_office_id_of,
 )
+from npm_tracker.core import idempotency
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.api.auth import caller_label
 from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
-from npm_tracker.core.errors import DomainError, ErrorCode
-from npm_tracker.core.models import AccessChannel, IdempotencyKey, prefetch_list
-
-
-def _consents_from(actor, allegation, consent_map, day):
-    for destination, granted in (consent_map or {}).items():
-        services.consent_set(
-            actor=actor,
-            allegation=allegation,
-            destination=destination,
-            granted=granted,
-            on=day,
-            form="electronic",
-        )
+from npm_tracker.core.models import AccessChannel, prefetch_list
 
 
 class AllegationFilter(UpdatedSinceFilter):
@@ -81,39 +64,32 @@ class AllegationViewSet(DomainViewSet):
         )
 
     def perform_service_create(self, data):
-        actor = self.request.user
-        consent_map = data.pop("consent_map", None)
-        allegation = services.allegation_create(
-            actor=actor,
+        today = timezone.localdate()
+        granted = {
+            destination: {"granted_on": today, "form": ConsentForm.ELECTRONIC}
+            for destination, given in (data.pop("consent_map", None) or {}).items()
+            if given
+        }
+        return services.allegation_create(
+            actor=self.request.user,
             methods=data.pop("methods", []),
             victim=_victim_fields(data.pop("victim", None)),
             perpetrators=data.pop("perpetrators", []),
+            consents=granted,
             **data,
         )
-        _consents_from(actor, allegation, consent_map, timezone.localdate())
-        return allegation
 
     def perform_service_update(self, obj, data):
-        actor = self.request.user
-        consent_map = data.pop("consent_map", None)
-        victim = data.pop("victim", None)
-        perpetrators = data.pop("perpetrators", None)
-        allegation = services.allegation_update(
-            actor=actor, allegation=obj, methods=data.pop("methods", None), **data
+        return services.allegation_update(
+            actor=self.request.user,
+            allegation=obj,
+            methods=data.pop("methods", None),
+            victim=_victim_fields(data.pop("victim", None)),
+            perpetrators=data.pop("perpetrators", None),
+            consents=data.pop("consent_map", None),
+            consent_form=ConsentForm.ELECTRONIC,
+            **data,
         )
-        if victim:
-            record = allegation.victim
-            for field, value in _victim_fields(victim).items():
-                setattr(record, field, value)
-            services.victim_save(actor=actor, victim=record)
-        known = {(p.agency_id, p.unit, p.rank, p.name) for p in allegation.perpetrators.all()}
-        for row in perpetrators or []:
-            if (row["agency"].pk, row["unit"], row["rank"], row["name"]) not in known:
-                services.allegation_part_save(
-                    actor=actor, part=Perpetrator(allegation=allegation, **row)
-                )
-        _consents_from(actor, allegation, consent_map, timezone.localdate())
-        return allegation
 
     @extend_schema(
         request=AllegationTransitionSerializer,
@@ -265,49 +241,25 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: ComplaintResultSerializer})
     def create(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            raise DomainError(
-                _("Send an Idempotency-Key header."), code=ErrorCode.IDEMPOTENCY_KEY_REQUIRED
-            )
-        if len(key) > 200:
-            raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-        caller = caller_label(request.user)
-        body_hash = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        with transaction.atomic():
-            # Claim the key; a concurrent twin waits here until the first one commits.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO npm_tracker_idempotencykey (caller, key, request_hash, created_at)"
-                    " VALUES (%s, %s, %s, now()) ON CONFLICT (caller, key) DO NOTHING RETURNING id",
-                    [caller, key, body_hash],
-                )
-                claimed = cursor.fetchone()
-            if claimed is None:
-                stored = IdempotencyKey.objects.get(caller=caller, key=key)
-                if stored.request_hash != body_hash:
-                    raise DomainError(
-                        _("This Idempotency-Key was used with another body."),
-                        code=ErrorCode.IDEMPOTENCY_CONFLICT,
-                    )
-                return Response(stored.response_body, status=stored.response_status)
-            serializer = self.get_serializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-            allegation = services.allegation_create(
-                actor=request.user,
-                country=data["country"],
-                source=data["source"],
-                received_at=data["received_at"],
-                facility=data.get("facility"),
-                place_of_incident=PlaceOfIncident.objects.get(code="other"),
-                summary=data["text"],
-                victim=_victim_fields(data.get("complainant")),
-            )
-            body = {"allegation": str(allegation.pk), "reference": allegation.reference}
-            IdempotencyKey.objects.filter(pk=claimed[0]).update(
-                response_status=201, response_body=body
-            )
-        return Response(body, status=201)
+        status, body = idempotency.once(
+            caller=caller_label(request.user),
+            key=request.headers.get("Idempotency-Key"),
+            body=request.data,
+            run=lambda: self._intake(request),
+        )
+        return Response(body, status=status)
+
+    def _intake(self, request) -> tuple[int, dict]:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        allegation = services.complaint_intake(
+            actor=request.user,
+            country=data["country"],
+            source=data["source"],
+            received_at=data["received_at"],
+            facility=data.get("facility"),
+            text=data["text"],
+            complainant=_victim_fields(data.get("complainant")),
+        )
+        return 201, {"allegation": str(allegation.pk), "reference": allegation.reference}

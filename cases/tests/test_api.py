@@ -16,6 +16,7 @@ from cases.models import Allegation, Referral
 from cases.tests.factories import make_allegation, make_referral
 from cases.tests.files import photo
 from facilities.tests.factories import make_facility
+from npm_tracker.core.models import IdempotencyKey
 from npm_tracker.tests.api_helpers import api_as, assert_problem
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -248,7 +249,25 @@ def test_idempotency_key_semantics(reference):
     assert_problem(
         terminal.post("/api/v1/complaints/", body, format="json"), 400, "idempotency_key_required"
     )
+    too_long = terminal.post(
+        "/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="k" * 201
+    )
+    assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json()["errors"]
     assert Allegation.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_complaint_leaves_its_key_free_for_the_corrected_one(reference):
+    terminal = api_as(scopes="complaints")
+    body = {"country": "KZ", "source": "hotline", "received_at": "2026-03-02T11:00:00+05:00"}
+    refused = terminal.post("/api/v1/complaints/", body, format="json", HTTP_IDEMPOTENCY_KEY="r1")
+    assert refused.status_code == 400 and "text" in refused.json()["errors"]
+    assert not IdempotencyKey.objects.filter(key="r1").exists()
+    corrected = terminal.post(
+        "/api/v1/complaints/", {**body, "text": "Избили."}, format="json", HTTP_IDEMPOTENCY_KEY="r1"
+    )
+    assert corrected.status_code == 201
+    assert Allegation.objects.get().summary == "Избили."
 
 
 @pytest.mark.django_db(transaction=True)

@@ -253,3 +253,49 @@ def test_deadline_rules_of_one_clock_may_not_overlap(reference):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM cases_deadlinerule WHERE duration <= 0")
         assert cursor.fetchone()[0] == 0
+
+
+def test_an_allegation_is_updated_with_its_victim_perpetrators_and_consent_in_one_call(reference):
+    mvd = Agency.objects.get(code="kz_mvd")
+    allegation = make_allegation(
+        perpetrators=[{"agency": mvd, "unit": "ИВС", "rank": "капитан", "name": "Серіков"}],
+        consents={"publication": {"granted_on": date(2026, 3, 2), "form": "written"}},
+    )
+    services.allegation_update(
+        actor=None,
+        allegation=allegation,
+        summary="Beaten twice.",
+        victim={"full_name": "Асан Ахметов"},
+        perpetrators=[
+            # The recorded one again, and a new one named twice: one row is added.
+            {"agency": mvd, "unit": "ИВС", "rank": "капитан", "name": "Серіков"},
+            {"agency": mvd, "unit": "ИВС", "rank": "сержант", "name": ""},
+            {"agency": mvd, "unit": "ИВС", "rank": "сержант", "name": ""},
+        ],
+        consents={"prosecutor": True, "publication": False},
+        consents_on=date(2026, 3, 5),
+        consent_form="electronic",
+    )
+    allegation.refresh_from_db()
+    assert allegation.summary == "Beaten twice."
+    assert Victim.objects.get(allegation=allegation).full_name == "Асан Ахметов"
+    assert sorted(allegation.perpetrators.values_list("rank", flat=True)) == ["капитан", "сержант"]
+    active = Consent.objects.filter(allegation=allegation, withdrawn_on__isnull=True)
+    assert [(c.destination, c.form, c.granted_on) for c in active] == [
+        ("prosecutor", "electronic", date(2026, 3, 5))
+    ]
+    assert Consent.objects.get(destination="publication").withdrawn_on == date(2026, 3, 5)
+
+
+def test_a_refused_part_of_an_update_changes_nothing(reference):
+    allegation = make_allegation()
+    with pytest.raises(ValidationError):
+        services.allegation_update(
+            actor=None,
+            allegation=allegation,
+            summary="Changed.",
+            perpetrators=[{"agency": Agency.objects.get(code="kg_mvd")}],  # another country's
+        )
+    allegation.refresh_from_db()
+    assert allegation.summary == "Beaten at the police station during questioning."
+    assert not allegation.perpetrators.exists()

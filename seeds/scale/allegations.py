@@ -16,7 +16,7 @@ from cases.models import (
     ReferralEvent,
     Victim,
 )
-from cases.services import _outcome
+from cases.services.referrals import _outcome
 from npm_tracker.core.crypto import blind_index
 
 from .clocks import Clocks, clock_tables
