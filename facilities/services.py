@@ -33,6 +33,7 @@ from npm_tracker.core.services import (
     actor_fields,
     assign,
     lock,
+    locked_row,
     staff_user,
     validated_save,
 )
@@ -171,11 +172,7 @@ def visit_transition(
 ) -> Visit:
     """Move a visit to ``to`` (LIFECYCLES.md: Visit). Locks the row, checks the table in force
     on the first day of the visit, writes a ``VisitEvent`` and saves the status."""
-    visit = (
-        Visit.objects.select_for_update(of=("self",))
-        .select_related("facility__country")
-        .get(pk=visit.pk)
-    )
+    visit = locked_row(Visit.objects.select_related("facility__country"), visit)
     check_expected_status(visit.status, expected_status)
     country = visit.facility.country
     step = VISIT.step(country.code, visit.started_on, visit.status, to)
@@ -218,11 +215,7 @@ def recommendation_transition(
     rule in force that day; a response meets it; ``obsolete`` meets every open clock. Locks the
     row and writes a ``RecommendationEvent``.
     """
-    rec = (
-        Recommendation.objects.select_for_update(of=("self",))
-        .select_related("country")
-        .get(pk=recommendation.pk)
-    )
+    rec = locked_row(Recommendation.objects.select_related("country"), recommendation)
     check_expected_status(rec.status, expected_status)
     country = rec.country
     step = RECOMMENDATION.step(country.code, local_day(rec.created_at, country), rec.status, to)

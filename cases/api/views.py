@@ -189,7 +189,7 @@ class ReferralViewSet(DomainViewSet):
 
     def base_queryset(self):
         return Referral.objects.select_related(
-            "prosecutor_office", "allegation", "allegation__victim"
+            "prosecutor_office", "allegation__country", "allegation__victim"
         ).prefetch_related(
             prefetch_list("deadlines"),
             prefetch_list("allegation__consents"),

@@ -20,6 +20,7 @@ from npm_tracker.core.services import (
     Actor,
     actor_fields,
     lock,
+    locked_row,
     next_in_sequence,
     staff_user,
     validated_save,
@@ -71,11 +72,7 @@ def allegation_transition(
     ``AllegationEvent`` and saves the status. ``referred`` happens only automatically, when a
     referral is sent; closing a referred allegation needs every referral to be final.
     """
-    allegation = (
-        Allegation.objects.select_for_update(of=("self",))
-        .select_related("country")
-        .get(pk=allegation.pk)
-    )
+    allegation = locked_row(Allegation.objects.select_related("country"), allegation)
     check_expected_status(allegation.status, expected_status)
     country = allegation.country
     current = allegation.status
@@ -145,11 +142,7 @@ def referral_transition(
     the external number and the outcome, starts and meets the legal clocks, and moves the
     allegation to ``referred`` when the referral is sent.
     """
-    referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("allegation__country")
-        .get(pk=referral.pk)
-    )
+    referral = locked_row(Referral.objects.select_related("allegation__country"), referral)
     check_expected_status(referral.status, expected_status)
     allegation = referral.allegation
     country = allegation.country

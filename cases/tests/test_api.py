@@ -327,3 +327,22 @@ def test_list_query_count_does_not_grow_with_rows(reference, path):
         assert len(client.get(path + "?limit=500").json()["results"]) == 26
     assert len(many) == len(one)
     assert Referral.objects.count() == 26
+
+
+@pytest.mark.django_db
+def test_a_referral_event_reads_its_referral_once_locked_and_once_for_the_answer(reference):
+    client = api_as(scopes="read write")
+    referral = make_referral(make_allegation())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/referrals/{referral.pk}/events/", {"kind": "sent"}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "cases_referral"."id"')
+    ]
+    assert len(reads) == 2, reads
+    assert reads[0].endswith('FOR UPDATE OF "cases_referral"')
+    assert "FOR UPDATE" not in reads[1]

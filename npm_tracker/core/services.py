@@ -6,7 +6,7 @@ Celery tasks and the seed commands.
 """
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -29,10 +29,37 @@ __all__ = [
 ]
 
 
+M = TypeVar("M", bound=models.Model)
+
+# Set on a record read with its row lock (``mark_locked``); valid in the transaction that read it.
+LOCKED = "_npm_locked"
+
+
+def mark_locked(instance: M) -> M:
+    """Say that ``instance`` was just read with ``SELECT ... FOR UPDATE`` in the open transaction,
+    so the services it is handed to do not read and lock it again."""
+    setattr(instance, LOCKED, True)
+    return instance
+
+
+def _holds_lock(instance: models.Model) -> bool:
+    return bool(getattr(instance, LOCKED, False)) and connection.in_atomic_block
+
+
 def lock(instance: models.Model) -> None:
-    """Take the row lock of a stored record until the end of the caller's transaction."""
-    if instance.pk is not None and not instance._state.adding:
+    """Take the row lock of a stored record until the end of the caller's transaction (nothing
+    to do when the caller read it locked)."""
+    if instance.pk is not None and not instance._state.adding and not _holds_lock(instance):
         type(instance)._base_manager.select_for_update().filter(pk=instance.pk).exists()
+
+
+def locked_row(queryset: "models.QuerySet[M]", instance: M) -> M:
+    """The record of ``instance``, row-locked for the rest of the transaction: the instance
+    itself when the caller read it locked, else read again from ``queryset`` (which says what
+    to join) with its lock."""
+    if _holds_lock(instance):
+        return instance
+    return mark_locked(queryset.select_for_update(of=("self",)).get(pk=instance.pk))
 
 
 def validated_save(instance: models.Model, *, update_fields: Iterable[str] | None = None):

@@ -9,11 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.fields import get_attribute
+from rest_framework.generics import get_object_or_404
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
 from npm_tracker.core.models import related
+from npm_tracker.core.services import mark_locked
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -159,11 +161,16 @@ class DomainViewSet(
             raise PreconditionFailed()
 
     def locked_object(self):
-        """The record, row-locked for the rest of the transaction, after the If-Match check."""
-        obj = self.get_object()
-        locked = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
-        self.check_if_match(locked)
-        return self.get_queryset().get(pk=obj.pk)
+        """The record as the caller may see it, row-locked for the rest of the transaction, after
+        the If-Match check: one read, handed to the service, which does not read it again
+        (``services.mark_locked``). Lists of the record are not prefetched: the response is read
+        afresh after the change (``detail_response``)."""
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        queryset = self.get_queryset().prefetch_related(None).select_for_update(of=("self",))
+        obj = get_object_or_404(queryset, **{self.lookup_field: lookup})
+        self.check_object_permissions(self.request, obj)
+        self.check_if_match(obj)
+        return mark_locked(obj)
 
     read_serializer_class = None
 
