@@ -4,16 +4,17 @@ conditional write and is safe to run twice or concurrently."""
 from celery import shared_task
 
 from cases import notifications
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.audit import system_context
 
 
 @shared_task(name="cases.notify_overdue", time_limit=300, soft_time_limit=270)
 def notify_overdue() -> int:
-    with system_context("task:cases.notify_overdue"):
+    with system_context(SystemActor.task("cases.notify_overdue")):
         return notifications.notify_overdue()
 
 
 @shared_task(name="cases.send_digests", time_limit=600, soft_time_limit=570)
 def send_digests() -> int:
-    with system_context("task:cases.send_digests"):
+    with system_context(SystemActor.task("cases.send_digests")):
         return notifications.send_digests()

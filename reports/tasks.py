@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.audit import system_context
 from reports import services
 
@@ -19,7 +20,7 @@ from reports import services
 )
 def render_report(self, run_id: str) -> str:
     try:
-        with system_context("task:reports.render"):
+        with system_context(SystemActor.task("reports.render")):
             return services.render(run_id)
     except (OperationalError, InterfaceError) as exc:  # the database went away: try again
         raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
@@ -27,5 +28,5 @@ def render_report(self, run_id: str) -> str:
 
 @shared_task(name="reports.dispatch_schedules", time_limit=300, soft_time_limit=270)
 def dispatch_schedules() -> int:
-    with system_context("task:reports.dispatch_schedules"):
+    with system_context(SystemActor.task("reports.dispatch_schedules")):
         return services.dispatch_due_schedules()

@@ -27,6 +27,16 @@ class SystemActor:
 
     label: str
 
+    @classmethod
+    def task(cls, name: str) -> SystemActor:
+        """A Celery task, by its registered name."""
+        return cls(f"task:{name}")
+
+    @classmethod
+    def command(cls, name: str) -> SystemActor:
+        """A management command, by its name."""
+        return cls(f"command:{name}")
+
     @property
     def audit_label(self) -> str:
         return self.label

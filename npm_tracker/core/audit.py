@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 import pghistory
 
+from npm_tracker.core.actors import SystemActor
+
 
 def track(model, *, confidential=(), app_label=None, model_name=None, meta=None):
     """Record the history of ``model``; ``confidential`` fields only as "changed".
@@ -46,8 +48,8 @@ def track(model, *, confidential=(), app_label=None, model_name=None, meta=None)
 
 
 @contextmanager
-def system_context(label: str, **extra):
-    """Attribute the writes inside to a system actor: ``task:<name>``, ``command:<name>`` or
-    ``api-client:<id>``."""
-    with pghistory.context(actor=label, **extra):
+def system_context(actor: SystemActor, **extra):
+    """Attribute the writes inside to a system actor (``SystemActor.task(name)``,
+    ``SystemActor.command(name)``)."""
+    with pghistory.context(actor=actor.audit_label, **extra):
         yield

@@ -13,6 +13,7 @@ from cases.tests.factories import make_allegation
 from conftest import make_staff
 from facilities.models import Facility
 from facilities.tests.factories import make_facility
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.audit import system_context
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_who_changed_it_is_recorded_for_staff_and_system_actors(client, referenc
     assert event.name == "ИВС renamed"
     assert event.pgh_context.metadata["user"] == user.pk
     assert event.pgh_context.metadata["url"] == url
-    with system_context("task:cases.notify_overdue"):
+    with system_context(SystemActor.task("cases.notify_overdue")):
         Facility.objects.filter(pk=facility.pk).update(capacity=5)
     assert history(Facility, facility)[-1].pgh_context.metadata["actor"] == (
         "task:cases.notify_overdue"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.clients import prosecutor_client_create
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.api.clients import api_client_create
 from npm_tracker.core.audit import system_context
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            with system_context("command:create_api_client"):
+            with system_context(SystemActor.command("create_api_client")):
                 if options["prosecutor_office"]:
                     client, secret = prosecutor_client_create(
                         name=options["name"],

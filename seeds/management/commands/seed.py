@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.audit import system_context
 from seeds.reference import load_reference_data
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, update=False, demo=False, scale=None, **options):
-        with system_context("command:seed"):
+        with system_context(SystemActor.command("seed")):
             self._handle(update=update, demo=demo, scale=scale)
 
     def _handle(self, *, update, demo, scale):

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.api.clients import api_client_revoke
 from npm_tracker.core.audit import system_context
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, client_id, **options):
         try:
-            with system_context("command:revoke_api_client"):
+            with system_context(SystemActor.command("revoke_api_client")):
                 client = api_client_revoke(client_id=client_id)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error

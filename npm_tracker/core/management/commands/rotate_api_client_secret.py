@@ -6,6 +6,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.api.clients import api_client_rotate_secret
 from npm_tracker.core.audit import system_context
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, client_id, **options):
         try:
-            with system_context("command:rotate_api_client_secret"):
+            with system_context(SystemActor.command("rotate_api_client_secret")):
                 client, secret = api_client_rotate_secret(client_id=client_id)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from npm_tracker.core import crypto
+from npm_tracker.core.actors import SystemActor
 from npm_tracker.core.audit import system_context
 from npm_tracker.core.storage import EncryptedFileSystemStorage
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"k<N>:{crypto.new_key()}")
             return
         current = crypto.keyring().current
-        with system_context("command:rotate_encryption_keys"):
+        with system_context(SystemActor.command("rotate_encryption_keys")):
             values = sum(self.rotate_model(model, current, batch) for model in self.models())
             files = self.rotate_files(current)
         self.stdout.write(
