@@ -116,23 +116,26 @@ class VictimInline(ConfidentialFieldsMixin, EvidenceAdminMixin, ScopedStackedInl
         decrypted), with links to those this user may open."""
         if obj is None or obj.pk is None or not obj.identity_index:
             return "—"
-        others = list(obj.same_person_elsewhere().values_list("pk", "reference"))
+        # Only allegations this user may open are counted: a match in a country or case outside
+        # their scope is not even hinted at.
+        user = self._request_user
+        others = (
+            list(
+                obj.same_person_elsewhere()
+                .filter(pk__in=Allegation.objects.visible_to(user).values("pk"))
+                .values_list("pk", "reference")
+            )
+            if user is not None
+            else []
+        )
         if not others:
             return _("none")
-        visible = set(
-            Allegation.objects.visible_to(self._request_user)
-            .filter(pk__in=[pk for pk, _ref in others])
-            .values_list("pk", flat=True)
-            if self._request_user
-            else ()
-        )
         links = format_html_join(
             ", ",
             '<a href="{}">{}</a>',
             (
                 (reverse("admin:cases_allegation_change", args=[pk]), reference)
                 for pk, reference in others
-                if pk in visible
             ),
         )
         count = ngettext("%(n)d other allegation", "%(n)d other allegations", len(others)) % {

@@ -3,6 +3,7 @@
 from django.http import FileResponse, Http404
 
 from cases.models import Evidence
+from npm_tracker.core import roles
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.models import AccessChannel
 
@@ -16,7 +17,9 @@ def evidence_file(request, name):
         .filter(file=name)
         .first()
     )
-    if evidence is None:
+    # Only a role that sees the case's identity and medical data downloads its files; to anyone
+    # else the file does not exist.
+    if evidence is None or not roles.sees_identity(request.user, evidence.allegation):
         raise Http404
     record_reads(
         actor=request.user,

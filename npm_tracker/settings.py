@@ -358,6 +358,8 @@ SPECTACULAR_SETTINGS = {
 
 # History tables can never be rewritten: triggers refuse UPDATE and DELETE on them.
 PGHISTORY_APPEND_ONLY = True
+# The audit trail's admin page is scoped like the records it tracks.
+PGHISTORY_ADMIN_CLASS = "npm_tracker.core.history_admin.ScopedEventsAdmin"
 # Triggers (audit, append-only, no-delete) are installed by `migrate` itself, after the schema,
 # from the models' declarations; keeping them out of migration files keeps migrating fast.
 PGTRIGGER_MIGRATIONS = False

@@ -118,7 +118,15 @@ class AllegationViewSet(DomainViewSet):
     def evidence(self, request, pk=None):
         allegation = self.get_object()
         if request.method == "GET":
-            items = Evidence.objects.filter(allegation=allegation).order_by("created_at")
+            items = list(Evidence.objects.filter(allegation=allegation).order_by("created_at"))
+            # File names are confidential: the list is a read of each record it names.
+            record_reads(
+                actor=request.user,
+                channel=AccessChannel.API,
+                records=items,
+                what="evidence file name",
+                request=request,
+            )
             return Response(EvidenceSerializer(items, many=True).data)
         serializer = EvidenceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -209,7 +209,8 @@ class MedicalExamination(AllegationPart):
         triggers = [no_delete]
 
     def __str__(self) -> str:
-        return f"{self.examined_on:%Y-%m-%d} {self.examiner}".strip()
+        # Never the examiner: a name is confidential (``__str__`` shows in titles and lists).
+        return f"{self.examined_on:%Y-%m-%d} {self.institution}".strip()
 
     def clean(self):
         if self.examined_on and self.examined_on > timezone.localdate():
@@ -355,7 +356,8 @@ class Evidence(AllegationPart):
         ]
 
     def __str__(self) -> str:
-        return self.filename
+        # Never the file name: it is confidential (``__str__`` shows in titles and lists).
+        return f"{self.get_kind_display()} {self.sha256[:12]}"
 
     @property
     def uploaded_at(self):

@@ -12,7 +12,7 @@ from npm_tracker.core.models import AccessChannel, AccessLog
 from npm_tracker.core.services import actor_fields
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
@@ -38,7 +38,7 @@ def record_reads(*, actor, channel: AccessChannel, records, what: str, request=N
                 object_id=record.pk,
                 allegation_id=allegation_id,
                 what=what,
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 path=(request.path[:300] if request is not None else ""),
                 reason=reason[:300],
             )

@@ -9,14 +9,16 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import NotRelationField, display_for_value, get_fields_from_path
+from django.contrib.admin.utils import (
+    NotRelationField,
+    get_fields_from_path,
+)
 from django.contrib.admin.widgets import (
     AdminDateWidget,
     AdminSplitDateTime,
     RelatedFieldWidgetWrapper,
 )
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpResponseRedirect
@@ -25,14 +27,11 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as _TOTPDeviceAdmin
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils.translation import pgettext
 
 from npm_tracker.core import roles
 from npm_tracker.core.admin_paging import EstimatedCountPaginator, with_bounded_years
-from npm_tracker.core.models import AccessLog, Country, DayTransfer, StaffProfile
-from npm_tracker.core.reauth import RecentPasswordRequiredMixin
+from npm_tracker.core.models import AccessLog, Country, DayTransfer
 from npm_tracker.core.scoping import ScopedQuerySet, user_country_ids
 from npm_tracker.core.services import validated_save
 from npm_tracker.core.spreadsheets import SpreadsheetExportMixin
@@ -140,7 +139,7 @@ class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
     pass
 
 
-def _without(fieldsets, hidden):
+def fields_without(fieldsets, hidden):
     """The fieldsets with the ``hidden`` fields taken out (and sets left empty dropped)."""
     result = []
     for name, options in fieldsets:
@@ -172,7 +171,7 @@ class ConfidentialFieldsMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if self.shows_confidential(request, obj):
             return fieldsets
-        return _without(fieldsets, set(self.confidential_fields))
+        return fields_without(fieldsets, set(self.confidential_fields))
 
 
 class EvidenceAdminMixin:
@@ -192,35 +191,6 @@ class VocabularyAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("country")
-
-
-class StaffProfileInline(admin.StackedInline):
-    model = StaffProfile
-    can_delete = False
-    filter_horizontal = ("countries",)
-    verbose_name_plural = _("countries and language")
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class UserAdmin(RecentPasswordRequiredMixin, DjangoUserAdmin):
-    """Staff accounts with the countries they work for."""
-
-    inlines = (StaffProfileInline,)
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "countries")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("staff_profile__countries")
-
-    @admin.display(description=_("countries"))
-    def countries(self, obj):
-        profile = getattr(obj, "staff_profile", None)
-        if profile is None:
-            return ""
-        return ", ".join(c.code for c in profile.countries.all())
 
 
 @admin.register(Country)
@@ -501,86 +471,5 @@ class AccessLogAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/npm_tracker/accesslog/unusual.html", context)
 
 
-# django-otp's model and admin carry English labels that are not marked for translation: the
-# device admin names every field, section and column itself, in the user's language.
-TOTP_LABELS = {
-    "user": (_("user"), ""),
-    "name": (_("device name"), _("A name for the user to recognise the device by.")),
-    "confirmed": (_("confirmed"), _("Only a confirmed device can be used to log in.")),
-    "created_at": (_("created at"), ""),
-    "last_used_at": (_("last used at"), ""),
-    "key": (_("secret key"), _("The shared secret, in hexadecimal (up to 40 bytes).")),
-    "step": (_("time step"), _("Seconds each code is valid for.")),
-    "t0": (_("start time"), _("Unix time from which the time steps are counted.")),
-    "digits": (_("digits"), ""),
-    "tolerance": (_("tolerance"), _("Time steps before or after the current one accepted.")),
-    "drift": (_("drift"), _("Time steps the device's clock is known to be off.")),
-    "last_t": (_("last time step used"), ""),
-    "throttling_failure_timestamp": (_("last failed attempt at"), ""),
-    "throttling_failure_count": (_("failed attempts in a row"), ""),
-}
-TOTP_SECTIONS = {
-    "Identity": _("Device"),
-    "Timestamps": _("Dates"),
-    "Configuration": _("Configuration"),
-    "State": pgettext_lazy("device", "State"),
-    "Throttling": _("Failed attempts"),
-}
-
-
-def _totp_column(name):
-    @admin.display(description=TOTP_LABELS[name][0], ordering=name)
-    def column(*args):  # a list column (device) or a read-only field method (admin, device)
-        value = getattr(args[-1], name)
-        return value if name == "confirmed" else display_for_value(value, "-")
-
-    if name == "confirmed":
-        column.boolean = True
-    column.__name__ = f"totp_{name}"
-    return column
-
-
-class _ConfirmedFilter(admin.BooleanFieldListFilter):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = TOTP_LABELS["confirmed"][0]
-
-
-class TOTPDeviceAdmin(RecentPasswordRequiredMixin, _TOTPDeviceAdmin):
-    """Two-factor devices: adding or removing one asks for the administrator's password again."""
-
-    list_display = [
-        _totp_column(n) for n in ("user", "name", "created_at", "last_used_at", "confirmed")
-    ]
-    list_filter = [("confirmed", _ConfirmedFilter)]
-    readonly_fields = ["totp_created_at", "totp_last_used_at", "qrcode_link"]
-
-    totp_created_at = _totp_column("created_at")
-    totp_last_used_at = _totp_column("last_used_at")
-
-    @admin.display(description=_("QR code"))
-    def qrcode_link(self, device):
-        if device.pk is None:
-            return ""
-        href = reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
-        return format_html('<a href="{}">{}</a>', href, _("show the QR code"))
-
-    def get_fieldsets(self, request, obj=None):
-        readonly = {"created_at": "totp_created_at", "last_used_at": "totp_last_used_at"}
-        return [
-            (
-                TOTP_SECTIONS.get(name, name),
-                {**options, "fields": [readonly.get(f, f) for f in options["fields"]]},
-            )
-            for name, options in super().get_fieldsets(request, obj)
-        ]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None and db_field.name in TOTP_LABELS:
-            field.label, field.help_text = TOTP_LABELS[db_field.name]
-        return field
-
-
-admin.site.unregister(TOTPDevice)
-admin.site.register(TOTPDevice, TOTPDeviceAdmin)
+# Staff accounts, roles, two-factor devices, login attempts and OAuth applications.
+from npm_tracker.core import admin_accounts  # noqa: E402, F401

@@ -167,11 +167,11 @@ grant(
 )
 grant(
     SYSADMIN,
-    ("auth", ("user", "group"), WORK),
+    ("auth", ("user",), WORK),
+    ("auth", ("group",), READ),  # the roles are seeded; only a superuser changes them
     ("npm_tracker", ("staffprofile", "daytransfer", "apiclient", "webhook", "country"), WORK),
     ("otp_totp", "*", (*WORK, "delete")),
     ("axes", "*", ("view", "delete")),  # unlock a locked-out user
-    ("oauth2_provider", "*", READ),
 )
 
 

@@ -86,11 +86,11 @@ ADMIN_ACCESS = {
     "facilities.visittype": FACILITY_VOCABULARY,
     "npm_tracker.accesslog": HEADS | {"auditor"},
     "npm_tracker.daytransfer": HEADS | {"auditor", "sysadmin"},
-    "oauth2_provider.accesstoken": {"sysadmin"},
-    "oauth2_provider.application": {"sysadmin"},
-    "oauth2_provider.grant": {"sysadmin"},
-    "oauth2_provider.idtoken": {"sysadmin"},
-    "oauth2_provider.refreshtoken": {"sysadmin"},
+    "oauth2_provider.accesstoken": set(),  # superusers only
+    "oauth2_provider.application": set(),  # superusers only
+    "oauth2_provider.grant": set(),  # superusers only
+    "oauth2_provider.idtoken": set(),  # superusers only
+    "oauth2_provider.refreshtoken": set(),  # superusers only
     "otp_totp.totpdevice": {"sysadmin"},
     "pghistory.events": {"auditor"},
     "reports.reportrun": CASE_WORK | {"analyst"},
@@ -327,7 +327,7 @@ WORKERS = {"head", "kg_head", "officer", "officer_other", "monitor", "monitor_as
 CONFIGURERS = {"head", "kg_head", "sysadmin"}
 # Which roles open each admin model's "add" page (200; the others 403).
 ADMIN_ADD = {
-    "auth.group": {"sysadmin"},
+    "auth.group": set(),  # the roles are seeded: only a superuser changes them
     "auth.user": {"sysadmin"},
     "axes.accessattempt": set(),
     "axes.accessfailurelog": set(),

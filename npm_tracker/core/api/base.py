@@ -5,6 +5,7 @@ from datetime import UTC
 
 import django_filters
 from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -106,7 +107,21 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
-class UpdatedSinceFilter(django_filters.FilterSet):
+class ScopedFilterSet(django_filters.FilterSet):
+    """A filter naming a record by id accepts only records the caller may see: an id outside
+    their scope is refused exactly like an unknown one (400), never answered with an empty list
+    that would confirm the record exists."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for item in self.filters.values():
+            choices = getattr(item, "queryset", None)
+            if isinstance(choices, QuerySet) and hasattr(choices, "visible_to"):
+                item.queryset = choices.visible_to(user)
+
+
+class UpdatedSinceFilter(ScopedFilterSet):
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 

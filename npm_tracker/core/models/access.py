@@ -19,8 +19,8 @@ class AccessChannel(models.TextChoices):
 
 
 class AccessLog(models.Model):
-    """One view of identity or medical data: who, what, when, from where, why. Append-only; holds
-    ids, never the values read."""
+    """One view of identity or medical data, or one change of a staff account's roles: who,
+    what, when, from where, why. Append-only; holds ids, never the values read."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
@@ -38,7 +38,16 @@ class AccessLog(models.Model):
         Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
     )
     object_type = models.CharField(_("record type"), max_length=64)
-    object_id = models.UUIDField(_("record id"))
+    object_id = models.UUIDField(_("record id"), null=True, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The staff account whose roles changed."),
+    )
     allegation_id = models.UUIDField(_("allegation id"), null=True, blank=True, db_index=True)
     what = models.CharField(_("data read"), max_length=100)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

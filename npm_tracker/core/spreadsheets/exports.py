@@ -8,7 +8,7 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
 from npm_tracker.core import roles
-from npm_tracker.core.access import _client_ip
+from npm_tracker.core.access import client_ip
 from npm_tracker.core.models import AccessChannel, AccessLog, Country
 from npm_tracker.core.scoping import user_country_ids
 from npm_tracker.core.services import actor_fields
@@ -72,7 +72,7 @@ def record_export(request, resource) -> list:
                     object_id=obj.pk,
                     allegation_id=allegation_id,
                     what=what,
-                    ip_address=_client_ip(request),
+                    ip_address=client_ip(request),
                     path=request.path[:300],
                 )
             )
@@ -122,6 +122,11 @@ class SpreadsheetExportMixin(ExportMixin):
         if self.resource_classes:
             return self.resource_classes
         return [list_resource_for(self.model)]
+
+    def get_valid_export_item_pks(self, request):
+        # The records an "export selected" may name: only those the user sees, so that an id out
+        # of their scope is refused exactly like an unknown one.
+        return self.get_queryset(request).values_list("pk", flat=True)
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"user": request.user}
