@@ -306,6 +306,19 @@ def test_no_history_table_keeps_a_confidential_column():
             assert not leaked, (event, leaked)
 
 
+def test_the_security_document_lists_every_confidential_column():
+    from django.conf import settings
+
+    text = (settings.BASE_DIR / "docs" / "security.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")[2]
+        for line in text.splitlines()
+        if line.startswith("| `")
+    }
+    for table, column in crypto.encrypted_columns():
+        assert f"`{column}`" in rows.get(table, ""), (table, column)
+
+
 @pytest.mark.django_db
 def test_an_examination_is_named_without_its_examiner(reference):
     """The name of a record is kept in clear where it is shown, such as the admin's log of an
