@@ -88,7 +88,7 @@ CONFIDENTIAL_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Allegation: ("injuries",),
     Victim: ("full_name", "date_of_birth", "citizenship", "contact_details", "identity_index"),
     Witness: ("full_name", "contact_details", "statement"),
-    Perpetrator: ("name",),
+    Perpetrator: ("name", "name_index"),
     MedicalExamination: ("findings", "examiner"),
     Evidence: ("filename",),
 }

@@ -22,6 +22,7 @@ from npm_tracker.core.crypto import (
     EncryptedDateField,
     EncryptedTextField,
     blind_index,
+    name_index,
 )
 from npm_tracker.core.models import DomainModel
 from npm_tracker.core.storage import evidence_storage
@@ -142,7 +143,8 @@ class Witness(AllegationPart):
 
 
 class Perpetrator(AllegationPart):
-    """An alleged perpetrator. The name is confidential; agency, unit and rank feed statistics."""
+    """An alleged perpetrator. The name is confidential (encrypted, with a blind index that finds
+    the same name in other allegations); agency, unit and rank feed statistics."""
 
     allegation = models.ForeignKey(
         Allegation,
@@ -159,7 +161,15 @@ class Perpetrator(AllegationPart):
     rank = models.CharField(
         pgettext_lazy("military or police rank", "rank"), max_length=100, blank=True
     )
-    name = models.CharField(pgettext_lazy("person's name", "name"), max_length=300, blank=True)
+    name = EncryptedCharField(pgettext_lazy("person's name", "name"), max_length=300, blank=True)
+    name_index = models.CharField(
+        _("name index"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("A keyed hash of the name: finds the same name in other allegations."),
+    )
 
     class Meta:
         verbose_name = _("alleged perpetrator")
@@ -170,10 +180,28 @@ class Perpetrator(AllegationPart):
     def __str__(self) -> str:
         return " · ".join(filter(None, [str(self.agency), self.unit, self.rank]))
 
+    def save(self, *args, **kwargs):
+        self.name_index = name_index(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_index"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.agency_id and self.allegation_id:
             if self.agency.country_id not in (None, self.allegation.country_id):
                 raise ValidationError({"agency": _("This agency belongs to another country.")})
+
+    def same_name_elsewhere(self):
+        """Other allegations naming a perpetrator of the same name (equal blind index, case and
+        word order ignored), nothing decrypted."""
+        if not self.name_index:
+            return Allegation.objects.none()
+        return (
+            Allegation.objects.filter(perpetrators__name_index=self.name_index)
+            .exclude(pk=self.allegation_id)
+            .distinct()
+        )
 
 
 class MedicalExamination(AllegationPart):
@@ -187,7 +215,7 @@ class MedicalExamination(AllegationPart):
         related_name="medical_examinations",
     )
     examined_on = models.DateField(_("examined on"))
-    examiner = models.CharField(_("examiner"), max_length=200, blank=True)
+    examiner = EncryptedCharField(_("examiner"), max_length=200, blank=True)
     institution = models.CharField(_("institution"), max_length=300, blank=True)
     istanbul_protocol = models.BooleanField(
         _("examined under the Istanbul Protocol"), default=False
@@ -209,7 +237,7 @@ class MedicalExamination(AllegationPart):
         triggers = [no_delete]
 
     def __str__(self) -> str:
-        # Never the examiner: a name is confidential (``__str__`` shows in titles and lists).
+        # Never the examiner: this text is kept in clear (titles, lists, the admin's change log).
         return f"{self.examined_on:%Y-%m-%d} {self.institution}".strip()
 
     def clean(self):

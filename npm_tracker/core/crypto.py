@@ -11,7 +11,12 @@ key raises ``EncryptionError``: the ciphertext is never shown in place of the va
 after it, older keys can leave the ring.
 
 An HMAC blind index (``BLIND_INDEX_KEY``) of a normalised name and date of birth lets the system
-tell that a person appears in other allegations without decrypting them.
+tell that a person appears in other allegations without decrypting them; one of a normalised name
+alone (``name_index``) does the same for alleged perpetrators.
+
+``encrypted_columns()`` is the one list of the confidential columns: every column of an
+``Encrypted*Field``, read from the models, which the dump test, key rotation and the history
+check all go by.
 """
 
 import base64
@@ -139,13 +144,25 @@ def normalise_name(name: str) -> str:
     )  # word order does not matter: "Ivanov Ivan" = "Ivan Ivanov"
 
 
+def _keyed_hash(message: str) -> str:
+    return hmac.new(settings.BLIND_INDEX_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(name: str, born: date | None) -> str:
     """HMAC-SHA256 of the normalised name and date of birth; "" when either is missing."""
     normalised = normalise_name(name)
     if not normalised or born is None:
         return ""
-    message = f"{normalised}|{born.isoformat()}".encode()
-    return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return _keyed_hash(f"{normalised}|{born.isoformat()}")
+
+
+def name_index(name: str) -> str:
+    """HMAC-SHA256 of the normalised name alone (case and word order ignored); "" without a
+    name. Prefixed, so that it never equals a person's ``blind_index``."""
+    normalised = normalise_name(name)
+    if not normalised:
+        return ""
+    return _keyed_hash(f"name|{normalised}")
 
 
 # --- model fields -----------------------------------------------------------------------------
@@ -254,3 +271,21 @@ class EncryptedDateField(EncryptedFieldMixin, models.DateField):
 
 def encrypted_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedFieldMixin)]
+
+
+def encrypted_model_fields() -> list[tuple[type[models.Model], models.Field]]:
+    """Every encrypted field of every installed model, as ``(model, field)``, each table once
+    (proxies and unmanaged models share a table or have none)."""
+    from django.apps import apps
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+        for field in encrypted_fields(model)
+    ]
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """The confidential columns, ``(table, column)``: those stored encrypted."""
+    return [(model._meta.db_table, field.column) for model, field in encrypted_model_fields()]

@@ -13,7 +13,15 @@ from django.core.management import call_command
 from django.db import connection
 
 from cases import services
-from cases.models import Allegation, Evidence, MedicalExamination, Victim, Witness
+from cases.models import (
+    Agency,
+    Allegation,
+    Evidence,
+    MedicalExamination,
+    Perpetrator,
+    Victim,
+    Witness,
+)
 from cases.tests.factories import make_allegation
 from npm_tracker.core import crypto
 
@@ -21,6 +29,8 @@ NAME = "Гүлнара Шифрованная"
 BORN = date(1990, 4, 17)
 FINDINGS = "Кровоподтёки на рёбрах слева, давность 3-5 суток"
 STATEMENT = "Видел, как его уводили в кабинет 12"
+PERPETRATOR = "Жандосов Ерлан"
+EXAMINER = "Доктор Медиковна"
 FILE_BYTES = b"%PDF-1.4 medical record of the person"
 KEY_A = "a:" + crypto.new_key()
 KEY_B = "b:" + crypto.new_key()
@@ -30,10 +40,22 @@ def seed_person():
     allegation = make_allegation(
         victim={"full_name": NAME, "date_of_birth": BORN, "contact_details": "+7 701 000 11 22"},
         injuries="Перелом ребра",
-        witnesses=[{"role": "detainee", "full_name": "Свидетель Тестов", "statement": STATEMENT}],
+        witnesses=[
+            {
+                "role": "detainee",
+                "full_name": "Свидетель Тестов",
+                "contact_details": "+7 702 333 44 55",
+                "statement": STATEMENT,
+            }
+        ],
+        perpetrators=[{"agency": Agency.objects.get(code="kz_mvd"), "name": PERPETRATOR}],
     )
     services.medical_examination_add(
-        actor=None, allegation=allegation, examined_on=date(2026, 3, 3), findings=FINDINGS
+        actor=None,
+        allegation=allegation,
+        examined_on=date(2026, 3, 3),
+        examiner=EXAMINER,
+        findings=FINDINGS,
     )
     evidence = services.evidence_add(
         actor=None,
@@ -70,7 +92,12 @@ def test_a_database_dump_holds_no_identity_or_medical_text(reference, settings, 
         STATEMENT,
         "Перелом ребра",
         "701 000 11 22",
+        "702 333 44 55",
         "Свидетель Тестов",
+        PERPETRATOR,
+        "Жандосов",
+        EXAMINER,
+        "Медиковна",
     ):
         assert secret not in text, secret
     stored = (tmp_path / evidence.file.name).read_bytes()
@@ -79,7 +106,55 @@ def test_a_database_dump_holds_no_identity_or_medical_text(reference, settings, 
     victim = Victim.objects.get(allegation=allegation)
     assert (victim.full_name, victim.date_of_birth) == (NAME, BORN)
     assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
+    assert MedicalExamination.objects.get(allegation=allegation).examiner == EXAMINER
+    assert Perpetrator.objects.get(allegation=allegation).name == PERPETRATOR
     assert Evidence.objects.get(pk=evidence.pk).file.open("rb").read() == FILE_BYTES
+
+
+def the_row_of(model, allegation):
+    """The seeded record of ``model`` (every model with an encrypted field belongs to an
+    allegation: a new one must be seeded here too, or the dump test fails)."""
+    if model is Allegation:
+        return Allegation.objects.get(pk=allegation.pk)
+    return model._base_manager.get(allegation=allegation)
+
+
+def test_the_confidential_columns_are_listed_from_the_models():
+    columns = crypto.encrypted_columns()
+    assert {
+        ("cases_victim", "full_name"),
+        ("cases_victim", "date_of_birth"),
+        ("cases_victim", "contact_details"),
+        ("cases_perpetrator", "name"),
+        ("cases_medicalexamination", "examiner"),
+        ("cases_medicalexamination", "findings"),
+    } <= set(columns)
+    assert len(columns) == len(set(columns))
+    # The blind indexes are keyed hashes, not encrypted values.
+    assert ("cases_victim", "identity_index") not in columns
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_value_of_any_confidential_column_is_in_a_database_dump(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    allegation, _ = seed_person()
+    seeded = {}
+    for number, (model, field) in enumerate(crypto.encrypted_model_fields()):
+        row = the_row_of(model, allegation)
+        if isinstance(field, crypto.EncryptedDateField):
+            value = date(1901, 1 + number % 12, 1 + number)
+            seeded[value.isoformat()] = (model, field, value)
+        else:
+            value = f"Құпия-{number:02d}-{field.column}-Ғ"
+            seeded[value] = (model, field, value)
+        setattr(row, field.attname, value)
+        row.save(update_fields=[field.attname])
+    text = dump()
+    assert allegation.reference in text
+    found = [f"{m._meta.db_table}.{f.column}" for s, (m, f, _v) in seeded.items() if s in text]
+    assert found == []
+    for model, field, value in seeded.values():  # ... while the application reads them back
+        assert getattr(the_row_of(model, allegation), field.attname) == value
 
 
 @pytest.mark.django_db
@@ -93,6 +168,11 @@ def test_rotation_to_a_new_key_lets_the_old_one_go(reference, settings, tmp_path
     out = StringIO()
     call_command("rotate_encryption_keys", stdout=out)
     assert "1 files re-encrypted" in out.getvalue()
+    with connection.cursor() as cursor:
+        for table, column in crypto.encrypted_columns():
+            cursor.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" <> \'\'')
+            stored = [row[0] for row in cursor.fetchall()]
+            assert stored and {crypto.key_id_of(token) for token in stored} == {"b"}, column
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
     victim = Victim.objects.get(allegation=allegation)
     assert (victim.full_name, victim.date_of_birth, victim.contact_details) == (
@@ -103,6 +183,8 @@ def test_rotation_to_a_new_key_lets_the_old_one_go(reference, settings, tmp_path
     assert Witness.objects.get(allegation=allegation).statement == STATEMENT
     assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
     assert Allegation.objects.get(pk=allegation.pk).injuries == "Перелом ребра"
+    assert Perpetrator.objects.get(allegation=allegation).name == PERPETRATOR
+    assert MedicalExamination.objects.get(allegation=allegation).examiner == EXAMINER
     assert Evidence.objects.get(pk=evidence.pk).file.open("rb").read() == FILE_BYTES
 
 
@@ -186,3 +268,62 @@ def test_the_allegation_page_says_where_else_the_person_appears(reference):
     page = monitor.get(reverse("admin:cases_allegation_change", args=[first.pk]))
     assert page.status_code == 200
     assert second.reference not in page.content.decode() and NAME not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_perpetrator_blind_index_finds_the_same_name_in_other_allegations(reference):
+    first, _ = seed_person()
+    mvd = Agency.objects.get(code="kz_mvd")
+    second = make_allegation(perpetrators=[{"agency": mvd, "name": "ерлан  ЖАНДОСОВ"}])
+    make_allegation(perpetrators=[{"agency": mvd, "name": "Жандосов Ербол"}])
+    make_allegation(perpetrators=[{"agency": mvd, "rank": "капитан"}])  # no name: no match
+    perpetrator = Perpetrator.objects.get(allegation=first)
+    assert list(perpetrator.same_name_elsewhere()) == [second]
+    assert len(perpetrator.name_index) == 64 and PERPETRATOR not in perpetrator.name_index
+    # A victim of the same name is another index (name and date of birth).
+    assert perpetrator.name_index != crypto.blind_index(PERPETRATOR, BORN)
+    unnamed = Perpetrator.objects.get(rank="капитан")
+    assert unnamed.name_index == "" and unnamed.same_name_elsewhere().count() == 0
+    perpetrator.name = "Другой Человек"
+    perpetrator.save(update_fields=["name"])
+    assert Perpetrator.objects.get(pk=perpetrator.pk).same_name_elsewhere().count() == 0
+
+
+def test_no_history_table_keeps_a_confidential_column():
+    """The audit triggers copy rows into append-only tables: an encrypted column copied there
+    could never be re-encrypted nor erased."""
+    import pghistory.models
+    from django.apps import apps
+
+    events = [m for m in apps.get_models() if issubclass(m, pghistory.models.Event)]
+    assert events
+    for event in events:
+        assert not crypto.encrypted_fields(event), event
+        tracked = getattr(event, "pgh_tracked_model", None)
+        if tracked is not None:
+            columns = {f.column for f in event._meta.concrete_fields}
+            leaked = {f.column for f in crypto.encrypted_fields(tracked)} & columns
+            assert not leaked, (event, leaked)
+
+
+def test_the_security_document_lists_every_confidential_column():
+    from django.conf import settings
+
+    text = (settings.BASE_DIR / "docs" / "security.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")[2]
+        for line in text.splitlines()
+        if line.startswith("| `")
+    }
+    for table, column in crypto.encrypted_columns():
+        assert f"`{column}`" in rows.get(table, ""), (table, column)
+
+
+@pytest.mark.django_db
+def test_an_examination_is_named_without_its_examiner(reference):
+    """The name of a record is kept in clear where it is shown, such as the admin's log of an
+    allegation saved with a new examination."""
+    allegation, _ = seed_person()
+    exam = MedicalExamination.objects.get(allegation=allegation)
+    exam.institution = "ОКБ"
+    assert str(exam) == "2026-03-03 ОКБ"

@@ -17,7 +17,7 @@ from cases.models import (
     Victim,
 )
 from cases.services.referrals import _outcome
-from npm_tracker.core.crypto import blind_index
+from npm_tracker.core.crypto import blind_index, name_index
 
 from .clocks import Clocks, clock_tables
 from .constants import (
@@ -126,6 +126,7 @@ class AllegationsMixin:
                 "unit",
                 "rank",
                 "name",
+                "name_index",
             ),
         )
         t_aevent = Table(AllegationEvent, (*EVENT_COLUMNS, "reason", "allegation_id"))
@@ -256,7 +257,8 @@ class AllegationsMixin:
                     officer,
                 )
         for _ in range(rng.choice((0, 1, 1, 2))):
-            t_perp.add(
+            # Drawn in this order, as always: the same seed gives the same data set.
+            perpetrator = [
                 self.uid(),
                 received,
                 received,
@@ -265,7 +267,8 @@ class AllegationsMixin:
                 "ОП-" + str(rng.randint(1, 40)),
                 rng.choice(("сержант", "лейтенант", "капитан", "майор")),
                 f"{rng.choice(SURNAMES[code])} {rng.choice(GIVEN)[0]}.",
-            )
+            ]
+            t_perp.add(*perpetrator, name_index(perpetrator[-1]))
 
         alleg_clocks = Clocks(
             ref, code, t_dl, "allegation", aid, self.uid, officer=officer, label=reference

@@ -14,10 +14,10 @@ from django.utils import translation
 
 from cases import deadlines, notifications
 from cases.lifecycles import ALLEGATION, REFERRAL
-from cases.models import Allegation, Deadline, Notification, Referral, Victim
+from cases.models import Allegation, Deadline, Notification, Perpetrator, Referral, Victim
 from facilities.lifecycles import RECOMMENDATION, VISIT
 from facilities.models import Facility, Recommendation, Visit
-from npm_tracker.core.crypto import blind_index
+from npm_tracker.core.crypto import blind_index, name_index
 from npm_tracker.core.models import ReferenceSequence
 from npm_tracker.core.workflow import local_day
 from seeds.scale import HORIZON, PER_SCALE, build_scale, loaded_scale
@@ -201,6 +201,12 @@ def test_history_rows_and_encryption_are_those_of_the_orm(scale_data):
         stored = cursor.fetchone()[0]
     assert str(victim.full_name) not in stored
     assert victim.identity_index == blind_index(victim.full_name, victim.date_of_birth)
+    perpetrator = Perpetrator.objects.exclude(name="").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM cases_perpetrator WHERE id = %s", [perpetrator.pk])
+        stored = cursor.fetchone()[0]
+    assert str(perpetrator.name) not in stored
+    assert perpetrator.name_index == name_index(perpetrator.name) != ""
 
 
 def test_numbering_continues_after_the_load(scale_data):

@@ -43,7 +43,8 @@ class Command(BaseCommand):
         )
 
     def models(self):
-        return [m for m in apps.get_models() if crypto.encrypted_fields(m)]
+        """The models of the confidential columns (``crypto.encrypted_columns``)."""
+        return list(dict.fromkeys(model for model, _field in crypto.encrypted_model_fields()))
 
     def rotate_model(self, model, current, batch) -> int:
         fields = crypto.encrypted_fields(model)
