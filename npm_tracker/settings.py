@@ -302,6 +302,15 @@ OAUTH2_PROVIDER = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30)
+# Webhook destinations (npm_tracker/core/netguard.py): public https endpoints only. Plain http
+# and private networks (a partner on a private link, a test receiver) are opened explicitly.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+WEBHOOK_REFUSED_PORTS = env.list(
+    "WEBHOOK_REFUSED_PORTS",
+    cast=int,
+    default=[22, 23, 25, 53, 111, 135, 139, 445, 2375, 2379, 3306, 5432, 5672, 6379, 9200, 11211],
+)
 API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -61,6 +61,7 @@ class ErrorCode(DomainCode):
     NOT_DELETABLE = "not_deletable"
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    WEBHOOK_URL_REFUSED = "webhook_url_refused"
 
 
 class DomainError(ValidationError):

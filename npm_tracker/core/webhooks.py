@@ -1,7 +1,8 @@
 """Webhooks: events of the domain announced to partners as signed POSTs with ids only.
 
 ``emit`` is called by the services when something happens; delivery runs in Celery after the
-transaction commits, with retries and exponential backoff; every attempt is logged.
+transaction commits, with retries and exponential backoff; every attempt is logged. Where a
+delivery may go is decided by ``netguard`` (public endpoints, the checked address, no redirects).
 """
 
 import hashlib
@@ -10,12 +11,12 @@ import json
 import secrets
 import uuid
 
-import requests
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from npm_tracker.core import netguard
 from npm_tracker.core.models import Webhook, WebhookDelivery
 
 EVENTS = ("allegation.created", "referral.status_changed", "referral.overdue", "report.ready")
@@ -78,21 +79,24 @@ def deliver(self, hook_id, event_id, event, occurred_at, object_type, object_id)
     ).encode()
     status, error = None, ""
     try:
-        response = requests.post(
-            hook.url,
-            data=body,
-            headers={
+        status = netguard.post(
+            netguard.destination(hook.url),
+            body,
+            {
                 "Content-Type": "application/json",
                 "X-NPM-Signature": sign(hook.secret, body),
                 "X-NPM-Event": event,
                 "X-NPM-Delivery": event_id,
             },
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
         )
-        status = response.status_code
-    except requests.RequestException as exc:
-        error = type(exc).__name__
+    except netguard.DestinationRefused as refused:
+        # Checked again at every attempt: the name may point elsewhere since registration.
+        error = f"refused: {refused.reason}"
+    except netguard.DeliveryFailed as failed:
+        error = str(failed)
+    if status is not None and 300 <= status < 400:
+        error = f"HTTP {status}: redirect not followed"
     succeeded = status is not None and 200 <= status < 300
     with transaction.atomic():
         WebhookDelivery.objects.create(

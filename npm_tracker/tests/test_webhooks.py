@@ -65,6 +65,9 @@ def test_registration_shows_the_secret_once_and_validates(reference):
 @pytest.mark.django_db(transaction=True)
 def test_delivery_is_signed_retried_with_backoff_and_logged(reference, settings):
     settings.WEBHOOK_BACKOFF_SECONDS = 0.2
+    # The receiver is on loopback, which the destination guard refuses unless opened.
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

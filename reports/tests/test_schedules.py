@@ -139,6 +139,9 @@ def test_real_worker_and_beat_fail_visibly_then_retry_produces_one_report(
         "MEDIA_ROOT": str(media),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        # The webhook receiver is on loopback, which the destination guard opens only on request.
+        "WEBHOOK_ALLOW_HTTP": "true",
+        "WEBHOOK_ALLOWED_PRIVATE_NETWORKS": "127.0.0.1/32",
     }
     worker = celery_process(["worker", "--pool=solo", "--loglevel=INFO", "-n", "reports@%h"], env)
     beat = celery_process(["beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")], env)

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
@@ -21,8 +22,8 @@ class WebhookSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "created_at")
 
     def validate_url(self, value):
-        if not value.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Use an http or https URL.")
+        # The model's rule, with its code, before anything is written.
+        netguard.check_registration(value)
         return value
 
 

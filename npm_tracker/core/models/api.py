@@ -4,10 +4,11 @@ webhooks with the delivery log."""
 import uuid
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from npm_tracker.core import audit
+from npm_tracker.core import audit, netguard
 from npm_tracker.core.models.staff import Country
 from npm_tracker.core.scoping import ScopedQuerySet
 
@@ -115,6 +116,14 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def clean(self):
+        # The destination rule of netguard, for every writer (API, admin, any model form).
+        if self.url:
+            try:
+                netguard.check_registration(self.url)
+            except netguard.DestinationRefused as refused:
+                raise ValidationError({"url": refused.error_list}) from None
 
 
 class WebhookDelivery(models.Model):
