@@ -169,3 +169,27 @@ def test_managing_users_asks_for_the_password_again_after_a_while(reference):
     session[SESSION_KEY] = 0
     session.save()
     assert client.get("/admin/auth/user/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/api/v1/facilities/", "/healthz"])
+def test_every_response_denies_browser_features(reference, path):
+    policy = Client().get(path)["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
+        assert feature in policy
+
+
+@pytest.mark.django_db
+def test_an_access_token_is_accepted_in_the_authorization_header_only(reference):
+    from rest_framework.test import APIClient
+
+    from npm_tracker.tests.api_helpers import new_client, token_for
+
+    token = token_for(new_client(scopes="read write")).json()["access_token"]
+    header = APIClient()
+    header.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert header.get("/api/v1/facilities/").status_code == 200
+    body = APIClient().post("/api/v1/complaints/", {"access_token": token})
+    assert body.status_code == 401
+    query = APIClient().get("/api/v1/facilities/", {"access_token": token})
+    assert query.status_code == 401

@@ -69,6 +69,10 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request):
+        # The token in the Authorization header only: never in a form body or the query string
+        # (RFC 6750 allows both; they end up in logs and browser histories).
+        if not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
+            return None
         result = super().authenticate(request)
         if result is None:
             return None
