@@ -47,6 +47,16 @@ def celery_broker_per_test_process(worker_id):
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def token_failures_not_shared():
+    """Every test process asks for tokens from 127.0.0.1 and shares one cache: the failed-attempt
+    limit of the token endpoint is set high for the suite and low by the tests of the limit
+    (which use addresses and client ids of their own)."""
+    from django.conf import settings
+
+    settings.TOKEN_FAILURE_LIMIT = 10**6
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: a request through the test client leaves the

@@ -149,6 +149,9 @@ OTP_TOTP_ISSUER = "NPM Tracker"
 SESSION_COOKIE_AGE = env.int("SESSION_SECONDS", default=8 * 60 * 60)
 # Managing users, roles and two-factor devices asks for the password again after this long.
 REAUTH_SECONDS = env.int("REAUTH_SECONDS", default=5 * 60)
+# The OAuth2 token endpoint: failed attempts allowed per client id and per address in a window.
+TOKEN_FAILURE_LIMIT = env.int("TOKEN_FAILURE_LIMIT", default=10)
+TOKEN_FAILURE_WINDOW_SECONDS = env.int("TOKEN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from oauth2_provider import views as oauth2_views
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from cases.views import evidence_file
 from npm_tracker import views
+from npm_tracker.core.api.token import ThrottledTokenView
 from npm_tracker.core.api.webhooks import WebhookViewSet
 from npm_tracker.vocabularies import VocabularyView
 
@@ -50,7 +50,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),
+    path("o/token/", ThrottledTokenView.as_view(), name="oauth2-token"),
 ]
 
 handler400 = "npm_tracker.core.api.errors.handler400"

@@ -1,5 +1,8 @@
 """OAuth2 client credentials, scopes, problem+json errors and throttling of the API."""
 
+import time
+import uuid
+
 import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
@@ -158,3 +161,28 @@ def test_committed_schema_matches_the_code(tmp_path):
     generated = tmp_path / "openapi.yaml"
     call_command("spectacular", "--file", str(generated), "--validate")
     assert generated.read_text() == committed.read_text(), "run make schema"
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_slows_down_secret_guessing(reference, settings):
+    settings.TOKEN_FAILURE_LIMIT = 5
+    settings.TOKEN_FAILURE_WINDOW_SECONDS = 2
+    target, other = new_client(), new_client(name="Other partner")
+    attacker = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+
+    def ask(credentials, address, secret=None):
+        data = {"grant_type": "client_credentials", **credentials}
+        if secret is not None:
+            data["client_secret"] = secret
+        return APIClient().post("/o/token/", data, REMOTE_ADDR=address)
+
+    statuses = [ask(target, attacker, "wrong-secret").status_code for _ in range(8)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    refused = ask(target, attacker)  # the right secret, from the same address: still refused
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "throttled"
+    assert ask(target, "198.51.100.7").status_code == 429  # this client id, any address
+    assert ask(other, "198.51.100.7").status_code == 200  # another client elsewhere: unaffected
+    time.sleep(2.5)  # the window has passed
+    assert ask(target, attacker).status_code == 200
