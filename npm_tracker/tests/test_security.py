@@ -48,6 +48,18 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(referen
 
 
 @pytest.mark.django_db
+def test_password_spraying_from_one_address_locks_that_address(reference, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 10
+    make_staff("target", "KZ")
+    sprayer = Client(REMOTE_ADDR="203.0.113.9")
+    for number in range(10):  # one or two tries per name: no account reaches its own limit
+        login(sprayer, f"name-{number // 2}", "Summer2026!")
+    assert login(sprayer, "target", PASSWORD).status_code == 429
+    assert login(Client(REMOTE_ADDR="198.51.100.4"), "target", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
 def test_passwords_are_hashed_with_argon2(reference):
     user = make_staff("hashed", "KZ")
     assert user.password.startswith("argon2$")
