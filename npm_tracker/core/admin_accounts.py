@@ -313,19 +313,19 @@ class SuperusersOnly:
     clients are managed with the ``create_api_client`` commands, these pages by superusers."""
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return request.user.is_superuser and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return request.user.is_superuser and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 def _rescope_libraries():
