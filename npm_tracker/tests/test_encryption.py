@@ -2,6 +2,7 @@
 key, and the blind index that finds the same person without decrypting anyone."""
 
 import os
+import stat
 import subprocess
 from datetime import date
 from io import StringIO
@@ -80,6 +81,18 @@ def test_a_database_dump_holds_no_identity_or_medical_text(reference, settings, 
     assert (victim.full_name, victim.date_of_birth) == (NAME, BORN)
     assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
     assert Evidence.objects.get(pk=evidence.pk).file.open("rb").read() == FILE_BYTES
+
+
+@pytest.mark.django_db
+def test_evidence_files_and_their_folders_are_private_to_the_service(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _allegation, evidence = seed_person()
+    stored = tmp_path / "media" / evidence.file.name
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    for folder in stored.parents:
+        if folder == tmp_path:
+            break
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 @pytest.mark.django_db
