@@ -16,8 +16,8 @@ help:
 	@echo "make lint   - ruff, import-linter, mypy, makemigrations --check, check, OpenAPI drift"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
 	@echo "make bench  - load scale-10 data into its own database, measure, write docs/performance.md"
-	@echo "make backup - dump the database and the stored files into var/backups/<time>/"
-	@echo "make restore BACKUP=var/backups/<time> - restore them (replaces the current data)"
+	@echo "make backup - the database and the stored files, encrypted with BACKUP_ENCRYPTION_KEY, into var/backups/<time>/"
+	@echo "make restore BACKUP=var/backups/<time> - check and restore them with the same key (replaces the current data)"
 
 bootstrap:
 	@bash scripts/bootstrap.sh

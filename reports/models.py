@@ -15,6 +15,7 @@ from npm_tracker.core.models import DomainModel
 from npm_tracker.core.scoping import ScopedQuerySet
 from reports import choices
 from reports.choices import ReportKind
+from reports.storage import report_storage
 
 KEY_FIELDS = (
     "kind",
@@ -131,7 +132,9 @@ class ReportRun(ReportScope, DomainModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
     timings = models.JSONField(_("timings (seconds)"), default=dict, blank=True, editable=False)
-    file = models.FileField(_("file"), upload_to=report_path, blank=True, editable=False)
+    file = models.FileField(
+        _("file"), upload_to=report_path, storage=report_storage, blank=True, editable=False
+    )
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True, editable=False)
     personal_data = models.BooleanField(

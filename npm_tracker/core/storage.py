@@ -1,6 +1,8 @@
-"""Evidence files encrypted at rest (``npm_tracker.core.crypto``): written encrypted, read
-decrypted, rewritten in place with the current key by the rotation command."""
+"""Evidence and report files encrypted at rest (``npm_tracker.core.crypto``): written encrypted,
+read decrypted, rewritten in place with the current key by the rotation command. Files are
+readable by the service account only (0600, folders 0700), whatever the umask."""
 
+import logging
 import os
 import tempfile
 
@@ -10,9 +12,34 @@ from django.utils.deconstruct import deconstructible
 
 from npm_tracker.core import crypto
 
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data``: a crash leaves the old file, never half a new one. The
+    new file is 0600 (``mkstemp``)."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
 
 @deconstructible
 class EncryptedFileSystemStorage(FileSystemStorage):
+    def __init__(self, *args, file_permissions_mode=FILE_MODE, **kwargs):
+        kwargs.setdefault("directory_permissions_mode", DIRECTORY_MODE)
+        super().__init__(*args, file_permissions_mode=file_permissions_mode, **kwargs)
+
     def url(self, name):
         """Files are never served as stored: links go to the access-checked, logged download."""
         from django.urls import reverse
@@ -39,14 +66,23 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     def reencrypt(self, name: str) -> None:
         """Rewrite one file with the current key; atomic (a crash leaves the old file)."""
         plain = self._open(name).read()
-        sealed = crypto.encrypt_bytes(plain, self._context(name))
+        write_atomically(self.path(name), crypto.encrypt_bytes(plain, self._context(name)))
+
+    def encrypt_in_place(self, name: str) -> bool:
+        """Encrypt a file stored in clear (before its storage encrypted), atomically. A file
+        already encrypted (it starts with the magic) is left as it is; a missing one is logged.
+        Returns whether the file was encrypted now."""
         path = self.path(name)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
-        with os.fdopen(handle, "wb") as out:
-            out.write(sealed)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
+        try:
+            with open(path, "rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            log.warning("stored file %s is missing: left unencrypted in the records", name)
+            return False
+        if data.startswith(crypto.FILE_MAGIC):
+            return False
+        write_atomically(path, crypto.encrypt_bytes(data, self._context(name)))
+        return True
 
 
 def evidence_storage():

@@ -1,8 +1,14 @@
-"""Backups: `make backup` then `make restore` into an empty database gives identical row counts,
-identities that still decrypt (with the key ring kept apart) and the same evidence files."""
+"""Backups: `make backup` writes an encrypted archive (nothing readable in it, files 0600 in a
+0700 folder, a key that is not in it), and `make restore` into an empty database gives identical
+row counts, identities that still decrypt (with the key ring kept apart) and the same evidence
+and report files; a wrong key or an altered archive is refused before the database is touched."""
 
+import hashlib
+import io
 import os
+import stat
 import subprocess
+import tarfile
 from pathlib import Path
 
 import psycopg2
@@ -13,11 +19,14 @@ from django.db import connection
 from cases import services
 from cases.tests.factories import make_allegation
 from cases.tests.files import pdf
-from npm_tracker.core import crypto
+from npm_tracker.core import backup_crypto, crypto
 from npm_tracker.core.storage import EncryptedFileSystemStorage
+from reports import services as report_services
+from reports.models import ReportRun
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Бакыт Резервный"
+BACKUP_KEY = backup_crypto.new_key()
 
 
 def _url(db, name):
@@ -38,6 +47,44 @@ def _counts(url) -> dict:
     return counts
 
 
+def _run(script, env, *args):
+    return subprocess.run(
+        ["bash", f"scripts/{script}", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def _letter(allegation):
+    from cases.models import ProsecutorOffice
+
+    referral = services.referral_create(
+        actor=None,
+        allegation=allegation,
+        prosecutor_office=ProsecutorOffice.objects.get(code="kz_po_karaganda"),
+    )
+    run, _created = report_services.request_run(
+        actor=None,
+        kind="referral_letter",
+        country=allegation.country,
+        referral=referral,
+        language="ru",
+        version="internal",
+    )
+    assert report_services.render(run.pk) == "done"
+    return ReportRun.objects.get(pk=run.pk)
+
+
+def _inner_files(backup) -> dict:
+    """The files archive, opened with the backup key: what it holds, stored as on disk."""
+    plain = io.BytesIO()
+    with open(Path(backup, "files.tar.gz.enc"), "rb") as sealed:
+        backup_crypto.decrypt_stream(
+            sealed, plain, backup_crypto.parse_key(BACKUP_KEY), "files.tar.gz"
+        )
+    plain.seek(0)
+    with tarfile.open(fileobj=plain, mode="r:gz") as archive:
+        return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -46,6 +93,7 @@ def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
     evidence = services.evidence_add(
         actor=None, allegation=allegation, file=ContentFile(content, name="r.pdf"), kind="document"
     )
+    letter = _letter(allegation)
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -53,12 +101,30 @@ def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
         "MEDIA_ROOT": str(tmp_path / "media"),
         "BACKUP_DIR": str(tmp_path / "backups"),
     }
-    made = subprocess.run(
-        ["bash", "scripts/backup.sh"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    env.pop("BACKUP_ENCRYPTION_KEY", None)
+
+    # Without a backup key, no backup.
+    refused = _run("backup.sh", env)
+    assert refused.returncode != 0 and "BACKUP_ENCRYPTION_KEY" in refused.stderr
+    assert not any((tmp_path / "backups").glob("*/*"))
+
+    env["BACKUP_ENCRYPTION_KEY"] = BACKUP_KEY
+    made = _run("backup.sh", env)
     assert made.returncode == 0, made.stderr
     backup = made.stdout.strip().splitlines()[-1]
-    assert NAME.encode() not in Path(backup, "database.dump").read_bytes()
+
+    # Nothing readable in the backup, nothing readable by anyone else.
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o700
+    files = sorted(Path(backup).iterdir())
+    assert [f.name for f in files] == ["SHA256SUMS", "database.dump.enc", "files.tar.gz.enc"]
+    for file in files:
+        data = file.read_bytes()
+        assert NAME.encode() not in data and b"%PDF" not in data, file.name
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+    # Inside the files archive, evidence and reports are still encrypted with the key ring.
+    inner = _inner_files(backup)
+    assert {f"./{evidence.file.name}", f"./{letter.file.name}"} <= set(inner)
+    assert all(data.startswith(crypto.FILE_MAGIC) for data in inner.values())
 
     drill = f"{db['NAME']}_restore_drill"
     admin_url = _url(db, "postgres")
@@ -67,14 +133,16 @@ def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
     with conn.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{drill}"')
         cursor.execute(f"CREATE DATABASE \"{drill}\" ENCODING 'UTF8' TEMPLATE template0")
+    restore_env = {**env, "DATABASE_URL": _url(db, drill), "MEDIA_ROOT": str(tmp_path / "back")}
     try:
-        restored = subprocess.run(
-            ["bash", "scripts/restore.sh", backup],
-            cwd=ROOT,
-            env={**env, "DATABASE_URL": _url(db, drill), "MEDIA_ROOT": str(tmp_path / "back")},
-            capture_output=True,
-            text=True,
+        # A wrong key is refused, and neither the database nor the files are touched.
+        wrong = _run(
+            "restore.sh", {**restore_env, "BACKUP_ENCRYPTION_KEY": backup_crypto.new_key()}, backup
         )
+        assert wrong.returncode != 0 and "BACKUP_ENCRYPTION_KEY" in wrong.stderr
+        assert _counts(_url(db, drill)) == {} and not (tmp_path / "back").exists()
+
+        restored = _run("restore.sh", restore_env, backup)
         assert restored.returncode == 0, restored.stderr
         assert _counts(_url(db, drill)) == _counts(_url(db, db["NAME"]))
         with psycopg2.connect(_url(db, drill)) as copy, copy.cursor() as cursor:
@@ -86,11 +154,54 @@ def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
         assert crypto.decrypt_text(token, "cases.victim.full_name") == NAME
         storage = EncryptedFileSystemStorage(location=tmp_path / "back")
         assert storage.open(evidence.file.name).read() == content
+        served = storage.open(letter.file.name).read()
+        assert served.startswith(b"%PDF") and hashlib.sha256(served).hexdigest() == letter.sha256
+        for path in (tmp_path / "back").rglob("*"):
+            assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600)
     finally:
         with conn.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 [drill],
             )
+            cursor.execute(f'DROP DATABASE IF EXISTS "{drill}"')
+        conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_altered_backup_is_refused_before_the_database_is_touched(reference, tmp_path):
+    db = connection.settings_dict
+    drill = f"{db['NAME']}_restore_altered"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _url(db, db["NAME"]),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        "BACKUP_ENCRYPTION_KEY": BACKUP_KEY,
+    }
+    made = _run("backup.sh", env)
+    assert made.returncode == 0, made.stderr
+    backup = Path(made.stdout.strip().splitlines()[-1])
+    # Someone alters the dump and recomputes the checksums: the authentication still fails.
+    dump = backup / "database.dump.enc"
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    dump.write_bytes(bytes(data))
+    sums = "".join(
+        f"{hashlib.sha256((backup / n).read_bytes()).hexdigest()}  {n}\n"
+        for n in ("database.dump.enc", "files.tar.gz.enc")
+    )
+    (backup / "SHA256SUMS").write_text(sums)
+    conn = psycopg2.connect(_url(db, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{drill}"')
+        cursor.execute(f"CREATE DATABASE \"{drill}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        altered = _run("restore.sh", {**env, "DATABASE_URL": _url(db, drill)}, str(backup))
+        assert altered.returncode != 0 and "altered" in altered.stderr
+        assert _counts(_url(db, drill)) == {}
+    finally:
+        with conn.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{drill}"')
         conn.close()

@@ -2,6 +2,7 @@
 key, and the blind index that finds the same person without decrypting anyone."""
 
 import os
+import stat
 import subprocess
 from datetime import date
 from io import StringIO
@@ -155,6 +156,18 @@ def test_no_value_of_any_confidential_column_is_in_a_database_dump(reference, se
     assert found == []
     for model, field, value in seeded.values():  # ... while the application reads them back
         assert getattr(the_row_of(model, allegation), field.attname) == value
+
+
+@pytest.mark.django_db
+def test_evidence_files_and_their_folders_are_private_to_the_service(reference, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _allegation, evidence = seed_person()
+    stored = tmp_path / "media" / evidence.file.name
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    for folder in stored.parents:
+        if folder == tmp_path:
+            break
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 @pytest.mark.django_db

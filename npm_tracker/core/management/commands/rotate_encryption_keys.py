@@ -1,5 +1,5 @@
-"""``python manage.py rotate_encryption_keys``: re-encrypt every encrypted value and evidence file
-with the first key of FIELD_ENCRYPTION_KEYS, so older keys can then leave the ring.
+"""``python manage.py rotate_encryption_keys``: re-encrypt every encrypted value, evidence file and
+report file with the first key of FIELD_ENCRYPTION_KEYS, so older keys can then leave the ring.
 
 ``--new-key`` prints a fresh key to put first in the ring. Safe to stop and run again: each value
 is rewritten in its own short transaction, files atomically; what already uses the current key is

@@ -1,0 +1,38 @@
+"""``python manage.py backup [--dir DIR]``: an encrypted backup of the database and the stored
+files into ``DIR/<UTC time>/`` (``BACKUP_DIR``, default ``var/backups``); the last line printed
+is that folder. Needs ``BACKUP_ENCRYPTION_KEY`` (``--new-key`` prints a fresh one)."""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from npm_tracker.core import backup_crypto
+from npm_tracker.management.backups import make_backup
+
+
+class Command(BaseCommand):
+    help = "Back up the database and the stored files, encrypted with BACKUP_ENCRYPTION_KEY."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", default=os.environ.get("BACKUP_DIR") or "var/backups")
+        parser.add_argument(
+            "--new-key", action="store_true", help="Print a new backup key, then stop."
+        )
+
+    def handle(self, *args, dir, new_key=False, **options):
+        if new_key:
+            self.stdout.write(backup_crypto.new_key())
+            return
+        try:
+            target = make_backup(
+                root=Path(dir),
+                media=Path(settings.MEDIA_ROOT),
+                key=backup_crypto.key_from_environment(),
+                database=settings.DATABASES["default"],
+            )
+        except backup_crypto.BackupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(str(target))
