@@ -165,3 +165,26 @@ def test_oauth_applications_and_tokens_are_for_superusers_only(reference):
         assert sysadmin.get(reverse(f"admin:oauth2_provider_{model}_changelist")).status_code == 403
     root = _login(make_staff("root", superuser=True, direct_permissions=False))
     assert root.get(reverse("admin:oauth2_provider_application_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["sysadmin", "auditor", "npm_head", "case_officer"])
+def test_another_countrys_webhook_answers_as_an_unknown_one(reference, role):
+    from rest_framework.test import APIClient
+
+    created = api_as("KZ", "read write").post(
+        "/api/v1/webhooks/",
+        {"url": "https://partner.example/hooks", "events": ["allegation.created"]},
+        format="json",
+    )
+    assert created.status_code == 201
+    known, unknown = created.json()["id"], str(uuid.uuid4())
+    client = APIClient()
+    client.force_login(make_staff(f"kg-{role}", "KG", roles=(role,), direct_permissions=False))
+    for path in ("/api/v1/webhooks/{}/", "/api/v1/webhooks/{}/deliveries/"):
+        for method in ("get", "delete"):
+            first = getattr(client, method)(path.format(known))
+            second = getattr(client, method)(path.format(unknown))
+            assert (first.status_code, first.json()["code"]) == (
+                second.status_code,
+                second.json()["code"],
+            ), (role, method, path)
