@@ -5,6 +5,7 @@ readable by the service account only (0600, folders 0700), whatever the umask.""
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
@@ -69,20 +70,34 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         write_atomically(self.path(name), crypto.encrypt_bytes(plain, self._context(name)))
 
     def encrypt_in_place(self, name: str) -> bool:
-        """Encrypt a file stored in clear (before its storage encrypted), atomically. A file
-        already encrypted (it starts with the magic) is left as it is; a missing one is logged.
-        Returns whether the file was encrypted now."""
+        """Encrypt a file stored in clear (before its storage encrypted), atomically, and make
+        it private. A file already encrypted (it starts with the magic) is only made private; a
+        missing one is logged. Returns whether the file was encrypted now."""
         path = self.path(name)
         try:
             with open(path, "rb") as stored:
                 data = stored.read()
         except FileNotFoundError:
-            log.warning("stored file %s is missing: left unencrypted in the records", name)
+            log.warning("stored file %s is missing: left as recorded", name)
             return False
-        if data.startswith(crypto.FILE_MAGIC):
-            return False
-        write_atomically(path, crypto.encrypt_bytes(data, self._context(name)))
-        return True
+        encrypted = not data.startswith(crypto.FILE_MAGIC)
+        if encrypted:
+            write_atomically(path, crypto.encrypt_bytes(data, self._context(name)))
+        self.make_private(name)
+        return encrypted
+
+    def make_private(self, name: str) -> None:
+        """Files written by earlier releases were 0644 in 0755 folders: 0600, and 0700 for their
+        folders up to the storage's root."""
+        path = Path(self.path(name))
+        if not path.exists():
+            return
+        os.chmod(path, self.file_permissions_mode or FILE_MODE)
+        root = Path(self.location)
+        for folder in path.parents:
+            if folder != root and root not in folder.parents:
+                break
+            os.chmod(folder, self.directory_permissions_mode or DIRECTORY_MODE)
 
 
 def evidence_storage():

@@ -55,6 +55,8 @@ def test_existing_plaintext_report_files_are_encrypted_in_place_once(
     (tmp_path / sealed.file.name).write_bytes(
         crypto.encrypt_bytes(PLAIN, f"file:{sealed.file.name}")
     )
+    for folder in (tmp_path / "reports", tmp_path / "reports" / "KZ"):
+        os.chmod(folder, 0o755)
     already = (tmp_path / sealed.file.name).read_bytes()
     missing = _old_run(tmp_path, "en", None)
 
@@ -71,6 +73,11 @@ def test_existing_plaintext_report_files_are_encrypted_in_place_once(
     served = ReportRun.objects.get(pk=plain.pk).file.open("rb").read()
     assert served == PLAIN and hashlib.sha256(served).hexdigest() == plain.sha256
     assert (tmp_path / sealed.file.name).read_bytes() == already
+    assert stat.S_IMODE((tmp_path / sealed.file.name).stat().st_mode) == 0o600
+    for folder in (tmp_path / sealed.file.name).parents:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        if folder == tmp_path:
+            break
     assert (tmp_path / plain.file.name).read_bytes() == first
     assert missing.file.name in caplog.text
     assert not list(tmp_path.rglob("tmp*"))  # no temporary file left behind

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from facilities.models import Country
+from npm_tracker.core import crypto
 from npm_tracker.core.models import Webhook
 from npm_tracker.core.webhooks import new_secret, sign
 from npm_tracker.tests.celery_helpers import celery_process
@@ -167,7 +168,8 @@ def test_real_worker_and_beat_fail_visibly_then_retry_produces_one_report(
     run = ReportRun.objects.get()
     assert run.status == "done" and run.attempts == 2 and run.error == "", logs[1][-3000:]
     assert ReportRun.objects.count() == 1
-    assert (media / run.file.name).read_bytes().startswith(b"%PDF")
+    stored = (media / run.file.name).read_bytes()  # encrypted at rest, a PDF once decrypted
+    assert crypto.decrypt_bytes(stored, f"file:{run.file.name}").startswith(b"%PDF")
     assert logs[1].count("reports.dispatch_schedules") >= 3  # the dispatcher did run repeatedly
     messages = list((tmp_path / "mail").iterdir())
     assert len(messages) == 1
