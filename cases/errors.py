@@ -8,6 +8,8 @@ class CaseErrorCode(DomainCode):
     FILE_TYPE_NOT_ACCEPTED = "file_type_not_accepted"
     FILE_TOO_LARGE = "file_too_large"
     INVALID_FILE = "invalid_file"
+    MACRO_DOCUMENT = "macro_document"
+    ARCHIVE_TOO_LARGE = "archive_too_large"
 
 
 conflicts(CaseErrorCode.REFERRALS_NOT_FINAL)

@@ -1,19 +1,67 @@
 """Checks on evidence uploads: the content decides the type (never the name or the declared
 type), the size is bounded, and photos lose their metadata (EXIF, GPS, XMP) before storage —
-the SHA-256 of the file as received is kept for integrity."""
+the SHA-256 of the file as received is kept for integrity.
+
+Beyond the first bytes: audio and video must have the structure of their container (MPEG
+frames after the ID3 tag, MP4 boxes, RIFF chunks, an Ogg page) and no markup, so an HTML or
+SVG page behind an audio header is refused; office documents with macros and legacy Office
+files (whose macros cannot all be found) are refused; archives (OOXML, OpenDocument) are
+judged from their directory, without unpacking them, and refused when they would expand beyond
+``UPLOAD_MAX_DECOMPRESSED_BYTES`` or by more than ``UPLOAD_MAX_COMPRESSION_RATIO``. What is
+accepted is stored and served with the type and extension of its content (``ACCEPTED``).
+"""
 
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from cases import containers
 from cases.errors import CaseErrorCode
 
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+ODF = "application/vnd.oasis.opendocument."
+
+# Checked type (as stored on the evidence) -> (type it is served as, extension it is stored and
+# downloaded with). Nothing outside this table is ever served as anything but bytes.
+ACCEPTED = {
+    "image/jpeg": ("image/jpeg", "jpg"),
+    "image/png": ("image/png", "png"),
+    "image/webp": ("image/webp", "webp"),
+    "application/pdf": ("application/pdf", "pdf"),
+    "application/vnd.openxmlformats.docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+    "application/vnd.openxmlformats.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    ),
+    "application/vnd.openxmlformats.pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "pptx",
+    ),
+    ODF + "text": (ODF + "text", "odt"),
+    ODF + "spreadsheet": (ODF + "spreadsheet", "ods"),
+    ODF + "presentation": (ODF + "presentation", "odp"),
+    "audio/wav": ("audio/wav", "wav"),
+    "audio/mpeg": ("audio/mpeg", "mp3"),
+    "audio/ogg": ("audio/ogg", "ogg"),
+    "video/mp4": ("video/mp4", "mp4"),
+}
+UNKNOWN = ("application/octet-stream", "bin")
+
+NOT_ACCEPTED = _(
+    "This kind of file is not accepted: send photos (JPEG, PNG, WebP), PDF, office documents, "
+    "audio or video."
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +71,29 @@ class CheckedUpload:
     metadata_removed: bool
 
 
-def _sniff(head: bytes, data: bytes) -> str | None:
+def extension_of(content_type: str) -> str:
+    """The extension a file of this checked type is stored and downloaded with."""
+    return ACCEPTED.get(content_type, UNKNOWN)[1]
+
+
+def evidence_file_response(evidence) -> FileResponse:
+    """An evidence file as a download: always an attachment, with the type checked at upload
+    (bytes when it is not in ``ACCEPTED``), never sniffed by the browser, and named after the
+    original name with the extension of its content."""
+    content_type, extension = ACCEPTED.get(evidence.content_type, UNKNOWN)
+    stem = (evidence.filename or "file").rsplit(".", 1)[0] or "file"
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=f"{stem}.{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _sniff(data: bytes) -> str | None:
+    head = data[:16]
     if head.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -33,32 +103,90 @@ def _sniff(head: bytes, data: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "application/x-ole-storage"  # .doc / .xls
+        # .doc / .xls / .ppt: macros hide in Word and Excel storages, in PowerPoint's document
+        # stream and in Excel 4.0 sheets; they cannot be ruled out, so these are refused.
+        raise ValidationError(
+            _(
+                "Legacy Office files (.doc, .xls, .ppt) are not accepted: they may carry macros "
+                "that cannot be checked. Save the file as .docx, .xlsx, .pptx or PDF."
+            ),
+            code=CaseErrorCode.FILE_TYPE_NOT_ACCEPTED,
+        )
     if head.startswith(b"PK\x03\x04"):
         return _office_zip(data)
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return "audio/mpeg"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head[4:8] == b"ftyp":
-        return "video/mp4"
-    return None
+    return containers.audio_or_video(data)
 
 
 def _office_zip(data: bytes) -> str | None:
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            _check_expansion(members)
+            names = {member.filename for member in members}
+            kind = _office_kind(archive, names)
+            if kind is not None:
+                _check_macros(archive, names)
+            return kind
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError):
         return None
+    except (NotImplementedError, RuntimeError):  # an unknown compression, an encrypted member
+        return None
+
+
+def _office_kind(archive, names: set[str]) -> str | None:
     if "[Content_Types].xml" in names:
         for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
             if any(name.startswith(prefix) for name in names):
                 return f"application/vnd.openxmlformats.{kind}"
     if "mimetype" in names and "content.xml" in names:
-        return "application/vnd.oasis.opendocument"
+        declared = _read_bounded(archive, "mimetype", 100).decode("ascii", "replace").strip()
+        return declared if declared in ACCEPTED and declared.startswith(ODF) else None
     return None
+
+
+def _read_bounded(archive, name: str, limit: int) -> bytes:
+    # Never more than ``limit`` bytes unpacked, whatever the member claims.
+    with archive.open(name) as member:
+        return member.read(limit)
+
+
+def _check_expansion(members) -> None:
+    total = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    limit = settings.UPLOAD_MAX_DECOMPRESSED_BYTES
+    if total > limit:
+        raise ValidationError(
+            _("The file would unpack to more than %(limit)s; it is refused.")
+            % {"limit": filesizeformat(limit)},
+            code=CaseErrorCode.ARCHIVE_TOO_LARGE,
+        )
+    ratio = settings.UPLOAD_MAX_COMPRESSION_RATIO
+    suspicious = total > 1024 * 1024 and total > ratio * max(packed, 1)
+    if suspicious or any(
+        m.file_size > 1024 * 1024 and m.file_size > ratio * max(m.compress_size, 1) for m in members
+    ):
+        raise ValidationError(
+            _("The file is compressed far more than any document is; it is refused."),
+            code=CaseErrorCode.ARCHIVE_TOO_LARGE,
+        )
+
+
+MACRO_MEMBER = re.compile(r"(^|/)vbaproject\.bin$|(^|/)vbadata\.xml$|^(basic|scripts)/", re.I)
+
+
+def _check_macros(archive, names: set[str]) -> None:
+    macros = any(MACRO_MEMBER.search(name) for name in names)
+    if not macros and "[Content_Types].xml" in names:
+        declared = _read_bounded(archive, "[Content_Types].xml", 1024 * 1024).lower()
+        macros = b"macroenabled" in declared or b"vbaproject" in declared
+    if macros:
+        raise ValidationError(
+            _(
+                "Documents with macros are not accepted: save the file without macros (for "
+                "example as .docx or .xlsx) or as PDF."
+            ),
+            code=CaseErrorCode.MACRO_DOCUMENT,
+        )
 
 
 def _strip_metadata(data: bytes, content_type: str) -> bytes:
@@ -94,15 +222,9 @@ def check_upload(file) -> CheckedUpload:
         )
     if not data:
         raise ValidationError(_("The file is empty."), code=CaseErrorCode.INVALID_FILE)
-    content_type = _sniff(data[:16], data)
+    content_type = _sniff(data)
     if content_type is None:
-        raise ValidationError(
-            _(
-                "This kind of file is not accepted: send photos (JPEG, PNG, WebP), PDF, office "
-                "documents, audio or video."
-            ),
-            code=CaseErrorCode.FILE_TYPE_NOT_ACCEPTED,
-        )
+        raise ValidationError(NOT_ACCEPTED, code=CaseErrorCode.FILE_TYPE_NOT_ACCEPTED)
     if content_type in IMAGE_FORMATS:
         return CheckedUpload(content_type, _strip_metadata(data, content_type), True)
     return CheckedUpload(content_type, data, False)

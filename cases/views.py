@@ -1,8 +1,9 @@
 """Staff downloads outside the admin's model pages."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 
 from cases.models import Evidence
+from cases.uploads import evidence_file_response
 from npm_tracker.core import roles
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.models import AccessChannel
@@ -28,4 +29,4 @@ def evidence_file(request, name):
         what="evidence file",
         request=request,
     )
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+    return evidence_file_response(evidence)

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.db import transaction
-from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -31,6 +30,7 @@ from cases.models import (
     ReferralEvent,
     prosecutor_office_id_of,
 )
+from cases.uploads import evidence_file_response
 from npm_tracker.core import idempotency
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.api.auth import caller_label
@@ -171,9 +171,7 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
             what="evidence file",
             request=request,
         )
-        return FileResponse(
-            evidence.file.open("rb"), as_attachment=True, filename=evidence.filename
-        )
+        return evidence_file_response(evidence)
 
 
 class ReferralFilter(UpdatedSinceFilter):

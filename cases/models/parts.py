@@ -16,6 +16,7 @@ from cases import choices
 from cases.models.allegations import Allegation
 from cases.models.base import Evidence_, no_delete
 from cases.models.vocabularies import ConsistencyLevel
+from cases.uploads import extension_of
 from facilities.models import Agency, Facility
 from npm_tracker.core.crypto import (
     EncryptedCharField,
@@ -316,8 +317,11 @@ class Consent(AllegationPart):
 
 
 def evidence_path(instance, filename: str) -> str:
-    # The stored name carries no personal data: the allegation id and the file's hash.
-    return f"evidence/{instance.allegation_id}/{instance.sha256}"
+    # The stored name carries no personal data: the allegation id and the file's hash, with the
+    # extension of the checked content (never the one of the uploaded name).
+    return (
+        f"evidence/{instance.allegation_id}/{instance.sha256}.{extension_of(instance.content_type)}"
+    )
 
 
 class Evidence(AllegationPart):

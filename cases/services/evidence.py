@@ -68,6 +68,6 @@ def evidence_save(*, actor: Actor, evidence: Evidence) -> Evidence:
         evidence.filename = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
         evidence.content_type = checked.content_type
         evidence.metadata_removed = checked.metadata_removed
-        evidence.file = ContentFile(checked.content, name=evidence.filename)
+        evidence.file = ContentFile(checked.content, name="evidence")  # named by evidence_path
         evidence.uploaded_by = staff_user(actor)
     return validated_save(evidence)
