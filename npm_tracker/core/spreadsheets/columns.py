@@ -164,7 +164,8 @@ class WholeNumberWidget(widgets.IntegerWidget):
             raise ValueError(gettext("Enter a whole number.")) from None
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        # A number, so that XLSX writes a number cell (and no number is taken for a formula).
+        return "" if value is None else int(value)
 
 
 class DayWidget(widgets.DateWidget):

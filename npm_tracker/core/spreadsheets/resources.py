@@ -10,9 +10,9 @@ from npm_tracker.core.spreadsheets.columns import LookupWidget
 SPREADSHEET_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 # A cell a spreadsheet program would run as a formula (OWASP "CSV injection"), and the control
-# characters XML (so XLSX) cannot hold.
+# characters XML (so XLSX) cannot hold (with U+FFFE and U+FFFF, which make the file unreadable).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def safe_cell(value):
