@@ -79,6 +79,9 @@ def _mpeg_audio(data: bytes) -> bool:
             return False
         length = size[0] << 21 | size[1] << 14 | size[2] << 7 | size[3]
         at = 10 + length + (10 if flags & 0x10 else 0)
+        # Some taggers pad with zeros beyond the size they declare.
+        while at < len(data) and at < 10 + length + 4096 and data[at] == 0:
+            at += 1
     first = _frame_length(data, at)
     if first is None:
         return False

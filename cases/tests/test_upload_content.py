@@ -104,6 +104,7 @@ def test_archives_are_bounded_by_size_and_by_compression_ratio(reference, tmp_pa
     [
         (mp3(), "x.html", "audio/mpeg", "mp3"),
         (mp3(tag=False), "x.svg", "audio/mpeg", "mp3"),
+        (mp3()[:20] + bytes(300) + mp3()[20:], "x.svg", "audio/mpeg", "mp3"),  # padded tag
         (mp4(), "x.svg", "video/mp4", "mp4"),
         (ooxml(), "statement.html", "application/vnd.openxmlformats.docx", "docx"),
         (ooxml("xl"), "sheet.xlsm", "application/vnd.openxmlformats.xlsx", "xlsx"),
