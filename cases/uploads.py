@@ -128,9 +128,9 @@ def _office_zip(data: bytes) -> str | None:
                 _check_macros(archive, names)
             return kind
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError):
-        return None
-    except (NotImplementedError, RuntimeError):  # an unknown compression, an encrypted member
-        return None
+        return None  # damaged
+    except (NotImplementedError, RuntimeError):
+        return None  # an unknown compression method, an encrypted member
 
 
 def _office_kind(archive, names: set[str]) -> str | None:
