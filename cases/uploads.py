@@ -57,6 +57,12 @@ ACCEPTED = {
     "video/mp4": ("video/mp4", "mp4"),
 }
 UNKNOWN = ("application/octet-stream", "bin")
+# Types earlier releases accepted and this one no longer stores: served as bytes, keeping the
+# original name's extension when it is one of these.
+LEGACY_EXTENSIONS = {
+    "application/x-ole-storage": {"doc", "xls", "ppt"},
+    "application/vnd.oasis.opendocument": {"odt", "ods", "odp", "odg"},
+}
 
 NOT_ACCEPTED = _(
     "This kind of file is not accepted: send photos (JPEG, PNG, WebP), PDF, office documents, "
@@ -81,7 +87,12 @@ def evidence_file_response(evidence) -> FileResponse:
     (bytes when it is not in ``ACCEPTED``), never sniffed by the browser, and named after the
     original name with the extension of its content."""
     content_type, extension = ACCEPTED.get(evidence.content_type, UNKNOWN)
-    stem = (evidence.filename or "file").rsplit(".", 1)[0] or "file"
+    stem, _dot, original = (evidence.filename or "file").rpartition(".")
+    if not _dot:
+        stem, original = original, ""
+    if original.lower() in LEGACY_EXTENSIONS.get(evidence.content_type, ()):
+        extension = original.lower()
+    stem = stem or "file"
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

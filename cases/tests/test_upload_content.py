@@ -176,13 +176,23 @@ def test_downloads_carry_the_checked_type_never_html_or_svg(
 
 
 @pytest.mark.django_db
-def test_a_file_of_an_unknown_type_is_served_as_bytes(reference):
-    # Files stored by earlier releases (a legacy Office file) or of a type no longer accepted.
-    evidence = upload(pdf(), "old.doc")
-    Evidence.objects.filter(pk=evidence.pk).update(content_type="text/html")
+@pytest.mark.parametrize(
+    ("stored_type", "name", "filename"),
+    [
+        ("text/html", "page.html", "page.bin"),
+        ("image/svg+xml", "drawing", "drawing.bin"),
+        # Legacy Office files stored by earlier releases keep their own extension.
+        ("application/x-ole-storage", "old.DOC", "old.doc"),
+        ("application/x-ole-storage", "old.html", "old.bin"),
+        ("application/vnd.oasis.opendocument", "letter.odt", "letter.odt"),
+    ],
+)
+def test_a_file_of_a_type_not_accepted_is_served_as_bytes(reference, stored_type, name, filename):
+    evidence = upload(pdf(), name)
+    Evidence.objects.filter(pk=evidence.pk).update(content_type=stored_type)
     staff = Client()
     staff.force_login(make_staff("kz-head", "KZ"))
 
     response = staff.get(evidence.file.url)
 
-    assert_served_safely(response, "application/octet-stream", "old.bin")
+    assert_served_safely(response, "application/octet-stream", filename)
