@@ -8,7 +8,10 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import roles
+        from cases import (
+            notifications,  # noqa: F401 - registers the outbox job of notices
+            roles,
+        )
         from cases.deadlines import Keeper
         from npm_tracker.core import clocks
 

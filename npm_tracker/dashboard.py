@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from cases import notifications
 from cases.choices import AllegationStatus, FollowUpStatus
 from cases.lifecycles import REFERRAL_FINAL
 from cases.models import (
@@ -66,6 +67,7 @@ class Activity:
 
 @dataclass
 class Dashboard:
+    unreachable: list
     allegations: list
     referrals: list
     overdue: list
@@ -166,6 +168,12 @@ def dashboard_for(user, *, now: datetime | None = None) -> Dashboard:
     )
     week_end = now + timedelta(days=7)
     return Dashboard(
+        # Overdue clocks of the user's countries whose notice nobody could receive.
+        unreachable=list(
+            notifications.unreachable(Deadline.objects.visible_to(user))
+            .select_related("allegation", "referral", "follow_up__allegation", "recommendation")
+            .order_by("due_at")[:LIST_LENGTH]
+        ),
         allegations=list(
             open_mine.select_related("facility").order_by("-received_at")[:LIST_LENGTH]
         ),

@@ -271,6 +271,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_TIMEZONE = "UTC"
+# The outbox (npm_tracker.core.outbox): a due job still not run this long after it was sent to
+# the broker is sent again (the broker may have lost it); finished jobs are kept this long.
+OUTBOX_RESEND_AFTER_SECONDS = env.float("OUTBOX_RESEND_AFTER_SECONDS", default=5 * 60)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # The static schedule: what runs when is code, not data anybody can edit.
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-deadlines": {
@@ -280,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-report-schedules": {
         "task": "reports.dispatch_schedules",
         "schedule": env.float("REPORT_DISPATCH_SECONDS", default=60 * 60),
+    },
+    "sweep-outbox": {
+        "task": "npm_tracker.sweep_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30),
     },
     "send-daily-digests": {
         "task": "cases.send_digests",

@@ -8,6 +8,9 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from reports import roles
+        from reports import (
+            roles,
+            services,  # noqa: F401 - registers the outbox jobs of reports
+        )
 
         roles.register()

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from npm_tracker.core import outbox
 from npm_tracker.core.errors import DomainError, ErrorCode
 from npm_tracker.core.services import (
     Actor,
@@ -36,10 +37,25 @@ from reports.models import KEY_FIELDS, ReportDelivery, ReportRun, ReportSchedule
 log = logging.getLogger(__name__)
 
 
-def _enqueue(run: ReportRun) -> None:
-    from reports.tasks import render_report
+RENDER = "report.render"
+SEND_LINKS = "report.send_links"
+# A run left ``pending`` or ``running`` this long past its time limit is stuck (its job lost
+# or its worker gone): asking for it again queues it again.
+STUCK_AFTER_SECONDS = 120
 
-    render_report.delay_on_commit(str(run.pk))
+
+def _enqueue(run: ReportRun) -> None:
+    enqueue_render(run.pk)
+
+
+def enqueue_render(run_id) -> None:
+    """The run's rendering, as an outbox job of the caller's transaction."""
+    outbox.enqueue(RENDER, {"run": str(run_id)})
+
+
+def time_limit() -> float:
+    """The longest a rendering may take: the worker's setting (read where it is used)."""
+    return float(settings.REPORT_TIME_LIMIT_SECONDS)
 
 
 def _requester_fields(actor: Actor) -> dict:
@@ -64,6 +80,9 @@ def request_run(*, actor: Actor, refresh: bool = False, **key) -> tuple[ReportRu
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_key_text(lookup)])
     current = ReportRun.objects.select_for_update().filter(is_current=True, **lookup).first()
     if current is not None and not refresh:
+        if _stuck(current):
+            _fail(current, _("The report stopped before it was finished; it is made again."))
+            current.status = RunStatus.FAILED
         if current.status == RunStatus.FAILED:
             retry(run=current)
         return current, False
@@ -83,6 +102,14 @@ def _key_text(lookup: dict) -> str:
     return "report:" + "|".join(
         str(getattr(value, "pk", value)) for _name, value in sorted(lookup.items())
     )
+
+
+def _stuck(run: ReportRun) -> bool:
+    if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
+        return False
+    since = run.started_at if run.status == RunStatus.RUNNING else run.updated_at
+    limit = timedelta(seconds=time_limit() + STUCK_AFTER_SECONDS)
+    return since is not None and since < timezone.now() - limit
 
 
 def retry(*, run: ReportRun) -> ReportRun:
@@ -130,10 +157,29 @@ def build_pdf(run: ReportRun) -> tuple[bytes, dict]:
     return content, timings
 
 
+def render_job(payload: dict, attempt: int) -> None:
+    """The outbox handler of ``RENDER``: a database that went away raises (and the outbox tries
+    again); an error of the report itself ends the run ``failed``, shown to staff."""
+    render(payload["run"])
+
+
+def render_lost(payload: dict, reason: str) -> None:
+    """The rendering's worker died or ran past the time limit: the run is ``failed`` with the
+    reason until the outbox's next attempt takes it up (or for good when none is left)."""
+    ReportRun.objects.filter(
+        pk=payload["run"], status__in=(RunStatus.PENDING, RunStatus.RUNNING)
+    ).update(
+        status=RunStatus.FAILED,
+        error=_("The report stopped before it was finished (%(reason)s).") % {"reason": reason},
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
 def render(run_id) -> str:
     """Produce the file of a run. Returns the run's status afterwards (or ``"busy"`` when another
     worker holds it). Errors end the run ``failed`` with the error shown to staff; a worker that
-    dies leaves it ``running`` for the broker to hand to another worker."""
+    dies leaves it ``running`` until the outbox takes the job back."""
     with _render_lock(run_id) as acquired:
         if not acquired:
             return "busy"
@@ -175,7 +221,7 @@ def render(run_id) -> str:
                 object_type="report",
                 object_id=run.pk,
             )
-            transaction.on_commit(lambda: send_deliveries(run_id=run.pk))
+            outbox.enqueue(SEND_LINKS, {"run": str(run.pk)})
         return RunStatus.DONE
 
 
@@ -229,9 +275,9 @@ def dispatch_schedule(*, schedule: ReportSchedule, today: date | None = None) ->
             language=schedule.language,
             version=schedule.version,
         )
-        ReportDelivery.objects.get_or_create(schedule=schedule, run=run)
-        if run.status == RunStatus.DONE:
-            transaction.on_commit(lambda: send_deliveries(run_id=run.pk))
+        _delivery, created = ReportDelivery.objects.get_or_create(schedule=schedule, run=run)
+        if created and run.status == RunStatus.DONE:
+            outbox.enqueue(SEND_LINKS, {"run": str(run.pk)})
     return run
 
 
@@ -253,6 +299,12 @@ def dispatch_due_schedules(today: date | None = None) -> int:
             dispatch_schedule(schedule=schedule, today=local_today)
             count += 1
     return count
+
+
+def send_links_job(payload: dict, attempt: int) -> None:
+    """The outbox handler of ``SEND_LINKS``: a mail that cannot be sent raises, leaving its
+    delivery unclaimed for the next attempt."""
+    send_deliveries(run_id=payload["run"])
 
 
 def send_deliveries(*, run_id) -> int:
@@ -298,3 +350,25 @@ def log_download(*, run: ReportRun, actor: Actor, channel, request) -> None:
             what="identity (referral letter)",
             request=request,
         )
+
+
+for _kind in (
+    outbox.Kind(
+        name=RENDER,
+        task="reports.render_job",
+        handler="reports.services.render_job",
+        max_attempts=3,
+        lease_seconds=lambda: time_limit() + 60,
+        backoff_seconds=lambda attempt: 30.0 * attempt,
+        on_lost="reports.services.render_lost",
+    ),
+    outbox.Kind(
+        name=SEND_LINKS,
+        task="reports.send_links_job",
+        handler="reports.services.send_links_job",
+        max_attempts=8,
+        lease_seconds=lambda: 330.0,
+        backoff_seconds=lambda attempt: 60.0 * 2 ** (attempt - 1),
+    ),
+):
+    outbox.register(_kind)

@@ -79,6 +79,15 @@ class Deadline(DomainModel):
         related_name="deadlines",
     )
     overdue_notified_at = models.DateTimeField(_("overdue notice sent at"), null=True, blank=True)
+    unreachable_at = models.DateTimeField(
+        _("nobody to notify since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The clock is overdue and nobody can receive its notice: no active officer with an "
+            "e-mail address, no NPM head with one, no duty address of the country."
+        ),
+    )
 
     objects: ClassVar = DeadlineQuerySet.as_manager()
     country_field = "country"
@@ -144,14 +153,20 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.PROTECT,
         related_name="npm_notifications",
+        null=True,
+        blank=True,
+        help_text=_("Empty when the notice went to a country's duty address."),
     )
+    address = models.EmailField(_("address"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=choices.NotificationKind.choices)
     deadline = models.ForeignKey(
         Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
     day = models.DateField(_("day"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    body = models.TextField(_("text"), blank=True)
+    sent_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -159,7 +174,7 @@ class Notification(models.Model):
         ordering = ("-sent_at",)
         constraints = [
             models.UniqueConstraint(
-                fields=("deadline", "kind"),
+                fields=("deadline", "kind", "address"),
                 condition=Q(deadline__isnull=False),
                 name="cases_notification_once_per_deadline",
             ),

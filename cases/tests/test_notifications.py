@@ -18,6 +18,8 @@ from cases import notifications, services
 from cases.models import Deadline, Notification
 from cases.tests.factories import make_allegation, make_referral
 from conftest import make_staff
+from npm_tracker.core import outbox
+from npm_tracker.core.models import OutboxJob
 from npm_tracker.tests.celery_helpers import celery_process
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -48,6 +50,9 @@ def test_an_overdue_deadline_is_notified_once_in_the_officers_language(reference
     referral = overdue_referral(officer)
     assert notifications.notify_overdue() == 1
     assert notifications.notify_overdue() == 0
+    assert mail.outbox == []  # the mail is an outbox job, run by a worker
+    assert outbox.drain() == 1
+    assert outbox.drain() == 0
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert referral.reference in message.subject
@@ -77,6 +82,7 @@ def test_the_digest_goes_once_a_day_to_each_officer(reference):
     overdue_referral(second)
     assert notifications.send_digests() == 2
     assert notifications.send_digests() == 0
+    outbox.drain()
     assert sorted(m.to[0] for m in mail.outbox) == ["first@npm.example", "second@npm.example"]
     # Each officer reads the digest in their own language.
     message = next(m for m in mail.outbox if m.to == ["first@npm.example"])
@@ -156,11 +162,13 @@ def test_overdue_notices_are_sent_in_batches_with_queries_independent_of_their_n
     officers = [officer_with_mail(f"officer{i}") for i in range(3)]
     overdue_referral(officers[0])
     few = _queries_of(notifications.notify_overdue)
+    outbox.drain()
     assert len(mail.outbox) == 1
     for i in range(4):  # a whole batch, to three officers
         overdue_referral(officers[i % 3])
     mail.outbox.clear()
     many = _queries_of(notifications.notify_overdue)
+    outbox.drain()
     assert len(mail.outbox) == 4
     assert many == few
     # Each deadline was claimed once and mailed to its own officer.
@@ -178,16 +186,25 @@ def test_overdue_notices_are_sent_in_batches_with_queries_independent_of_their_n
 
 
 @pytest.mark.django_db
-def test_a_failing_mail_server_leaves_the_batch_to_the_next_run(reference, settings):
+def test_a_failing_mail_server_leaves_the_mail_to_a_later_attempt(reference, settings):
     officer = officer_with_mail()
     overdue_referral(officer)
     settings.EMAIL_BACKEND = "cases.tests.test_notifications.BrokenBackend"
-    with pytest.raises(ConnectionRefusedError):
-        notifications.notify_overdue()
-    assert not Deadline.objects.filter(overdue_notified_at__isnull=False).exists()
-    assert not Notification.objects.exists()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notifications.notify_overdue() == 1
+    assert outbox.drain() == 1
+    notice = Notification.objects.get()
+    assert notice.delivered_at is None
+    job = OutboxJob.objects.get(kind=notifications.MAIL)
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert "mail server down" in job.last_error
+    assert job.available_at > timezone.now()  # after a backoff
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboxJob.objects.filter(pk=job.pk).update(available_at=timezone.now())
+    assert outbox.drain() == 1
+    notice.refresh_from_db()
+    assert notice.delivered_at is not None
+    assert len(mail.outbox) == 1
+    assert notifications.notify_overdue() == 0
 
 
 class BrokenBackend:
@@ -212,6 +229,7 @@ def test_the_digest_counts_everything_and_lists_the_most_urgent(reference, monke
     upcoming.due_at = timezone.now() + timedelta(days=1)
     upcoming.save(update_fields=["due_at"])
     assert notifications.send_digests() == 1
+    outbox.drain()
     body = mail.outbox[0].body
     with translation.override(officer.staff_profile.preferred_language):
         subject = translation.ngettext(
@@ -245,9 +263,9 @@ def test_the_digest_reads_the_same_number_of_queries_for_few_and_many_clocks(ref
     for i in range(6):
         overdue_referral(officers[i % 3])
     many = _queries_of(notifications.send_digests)
-    # Two officers more cost their claims of the day (savepoint, insert, release) and nothing
-    # else: the clocks are read with a fixed number of queries.
-    assert many - few == 2 * 3
+    # Two officers more cost their claims of the day (savepoint, the notice and its outbox job,
+    # release) and nothing else: the clocks are read with a fixed number of queries.
+    assert many - few == 2 * 4
 
 
 @pytest.mark.django_db
@@ -274,16 +292,118 @@ def test_overdue_webhooks_go_to_each_country_for_its_own_referrals(reference, mo
     services.referral_transition(
         actor=officer, referral=kg, kind="sent", occurred_at=received + timedelta(hours=2)
     )
-    queued = []
-    monkeypatch.setattr(
-        webhooks.deliver,
-        "delay_on_commit",
-        lambda hook, _id, event, _at, kind, pk: queued.append((hook, event, pk)),
-    )
     notifications.notify_overdue()
+    queued = [
+        (job.payload["webhook"], job.payload["event"], job.payload["object_id"])
+        for job in OutboxJob.objects.filter(kind=webhooks.KIND)
+    ]
     assert sorted(queued) == sorted(
         [
             (str(hooks["KZ"].pk), "referral.overdue", str(kz.pk)),
             (str(hooks["KG"].pk), "referral.overdue", str(kg.pk)),
         ]
     )
+
+
+def case_officer_with_mail(name="officer"):
+    user = make_staff(name, "KZ", roles=("case_officer",))
+    user.email = f"{name}@npm.example"
+    user.save(update_fields=["email"])
+    return user
+
+
+def unassigned_overdue_referral(officer):
+    referral = overdue_referral(officer)
+    referral.allegation.assigned_officer = None
+    referral.allegation.save(update_fields=["assigned_officer"])
+    return referral
+
+
+def head_with_mail(name="head"):
+    head = make_staff(name, "KZ")
+    head.email = f"{name}@npm.example"
+    head.save(update_fields=["email"])
+    return head
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("why", ["unassigned", "inactive", "no address"])
+def test_a_clock_without_a_reachable_officer_goes_to_the_heads_and_the_duty_address(reference, why):
+    from facilities.models import Country
+
+    officer = case_officer_with_mail()
+    head = head_with_mail()
+    Country.objects.filter(code="KZ").update(duty_email="duty@npm.example")
+    if why == "unassigned":
+        referral = unassigned_overdue_referral(officer)
+    else:
+        referral = overdue_referral(officer)
+        if why == "inactive":
+            officer.is_active = False
+        else:
+            officer.email = ""
+        officer.save()
+    assert notifications.notify_overdue() == 2
+    outbox.drain()
+    assert sorted(m.to[0] for m in mail.outbox) == ["duty@npm.example", head.email]
+    assert all(referral.reference in m.subject for m in mail.outbox)
+    with translation.override(head.staff_profile.preferred_language):
+        why_text = translation.gettext("No officer can receive this notice")
+    assert why_text in next(m for m in mail.outbox if m.to == [head.email]).body
+    deadline = Deadline.objects.get(referral=referral, clock="referral_answer")
+    assert deadline.overdue_notified_at is not None
+    assert set(Notification.objects.values_list("recipient", "address")) == {
+        (head.pk, head.email),
+        (None, "duty@npm.example"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_clock_nobody_can_receive_is_not_marked_and_is_shown_on_the_home_page(reference):
+    from django.test import Client
+
+    officer = case_officer_with_mail()
+    referral = unassigned_overdue_referral(officer)
+    deadline = Deadline.objects.get(referral=referral, clock="referral_answer")
+    assert notifications.notify_overdue() == 0
+    deadline.refresh_from_db()
+    assert deadline.overdue_notified_at is None
+    assert deadline.unreachable_at is not None
+    assert not Notification.objects.exists()
+    # A head without an address sees it on the admin home.
+    head = make_staff("head", "KZ")
+    browser = Client()
+    browser.force_login(head)
+    page = browser.get("/admin/").content.decode()
+    assert 'id="dash-unreachable"' in page
+    assert referral.reference in page
+    # It is not looked at again at every scan, but after a while, and then reaches whoever is
+    # there by then.
+    head.email = "head@npm.example"
+    head.save(update_fields=["email"])
+    assert notifications.notify_overdue() == 0
+    Deadline.objects.filter(pk=deadline.pk).update(
+        unreachable_at=timezone.now() - notifications.UNREACHABLE_RECHECK - timedelta(minutes=1)
+    )
+    assert notifications.notify_overdue() == 1
+    deadline.refresh_from_db()
+    assert deadline.overdue_notified_at is not None and deadline.unreachable_at is None
+    assert 'id="dash-unreachable"' not in browser.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_heads_digest_lists_the_overdue_clocks_without_an_officer(reference):
+    officer = case_officer_with_mail()
+    head = head_with_mail()
+    orphan = unassigned_overdue_referral(officer)
+    own = overdue_referral(officer)
+    assert notifications.send_digests() == 2
+    outbox.drain()
+    by_address = {m.to[0]: m.body for m in mail.outbox}
+    with translation.override(head.staff_profile.preferred_language):
+        section = translation.gettext(
+            "Overdue deadlines of your countries that no officer can receive:"
+        )
+    assert section in by_address[head.email] and orphan.reference in by_address[head.email]
+    assert own.reference not in by_address[head.email]
+    assert section not in by_address[officer.email]

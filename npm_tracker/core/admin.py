@@ -195,9 +195,9 @@ class VocabularyAdmin(ScopedAdmin):
 
 @admin.register(Country)
 class CountryAdmin(ScopedAdmin):
-    list_display = ("code", "name", "timezone")
+    list_display = ("code", "name", "timezone", "duty_email")
     search_fields = ("code", "name_en", "name_ru", "name_kk", "name_ky")
-    fields = ("code", "name_en", "name_ru", "name_kk", "name_ky", "timezone")
+    fields = ("code", "name_en", "name_ru", "name_kk", "name_ky", "timezone", "duty_email")
 
 
 @admin.register(DayTransfer)

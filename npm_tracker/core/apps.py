@@ -12,7 +12,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from npm_tracker.core import lookups
+        from npm_tracker.core import (
+            lookups,
+            webhooks,  # noqa: F401 - registers the outbox job of webhooks
+        )
         from npm_tracker.core.api import schema  # noqa: F401 - registers the OpenAPI extensions
 
         lookups.register()

@@ -1,7 +1,8 @@
 """Webhooks: events of the domain announced to partners as signed POSTs with ids only.
 
-``emit`` is called by the services when something happens; delivery runs in Celery after the
-transaction commits, with retries and exponential backoff; every attempt is logged. Where a
+``emit`` is called by the services when something happens: each delivery is an outbox job
+written in the service's transaction, run by Celery after it commits, retried with exponential
+backoff after any failure; every attempt is logged. Where a
 delivery may go is decided by ``netguard`` (public endpoints, the checked address, no redirects).
 """
 
@@ -11,12 +12,10 @@ import json
 import secrets
 import uuid
 
-from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from npm_tracker.core import netguard
+from npm_tracker.core import netguard, outbox
 from npm_tracker.core.models import Webhook, WebhookDelivery
 
 EVENTS = ("allegation.created", "referral.status_changed", "referral.overdue", "report.ready")
@@ -38,42 +37,43 @@ def emit(event: str, *, country_id, object_type: str, object_id) -> int:
 
 
 def emit_many(event: str, *, country_id, object_type: str, object_ids) -> int:
-    """``emit`` for several objects of one country, reading the country's webhooks once."""
+    """``emit`` for several objects of one country, reading the country's webhooks once: one
+    outbox job per webhook and object, written in the caller's transaction."""
     if not object_ids:
         return 0
     hooks = Webhook.objects.filter(country_id=country_id, is_active=True, events__contains=[event])
     occurred_at = timezone.now().isoformat()
-    count = 0
-    for hook_id in hooks.values_list("pk", flat=True):
-        for object_id in object_ids:
-            deliver.delay_on_commit(
-                str(hook_id), str(uuid.uuid4()), event, occurred_at, object_type, str(object_id)
-            )
-            count += 1
-    return count
-
-
-@shared_task(
-    name="npm_tracker.deliver_webhook",
-    bind=True,
-    max_retries=MAX_ATTEMPTS - 1,
-    time_limit=60,
-    soft_time_limit=50,
-    acks_late=True,
-)
-def deliver(self, hook_id, event_id, event, occurred_at, object_type, object_id):
-    """POST one event; on failure log the attempt and retry with exponential backoff."""
-    hook = Webhook.objects.filter(pk=hook_id, is_active=True).first()
-    if hook is None:
-        return "inactive"
-    attempt = self.request.retries + 1
-    if WebhookDelivery.objects.filter(event_id=event_id, succeeded=True).exists():
-        return "already delivered"
-    body = json.dumps(
+    payloads = [
         {
+            "webhook": str(hook_id),
+            "event_id": str(uuid.uuid4()),
             "event": event,
             "occurred_at": occurred_at,
-            "object": {"type": object_type, "id": object_id},
+            "object_type": object_type,
+            "object_id": str(object_id),
+        }
+        for hook_id in hooks.values_list("pk", flat=True)
+        for object_id in object_ids
+    ]
+    if payloads:
+        outbox.enqueue_many(KIND, payloads)
+    return len(payloads)
+
+
+def deliver(payload: dict, attempt: int) -> None:
+    """POST one event (an outbox job's handler); log the attempt; a failure raises, and the
+    outbox tries again with exponential backoff."""
+    hook = Webhook.objects.filter(pk=payload["webhook"], is_active=True).first()
+    if hook is None:
+        return  # deleted or deactivated meanwhile
+    event_id = payload["event_id"]
+    if WebhookDelivery.objects.filter(event_id=event_id, succeeded=True).exists():
+        return
+    body = json.dumps(
+        {
+            "event": payload["event"],
+            "occurred_at": payload["occurred_at"],
+            "object": {"type": payload["object_type"], "id": payload["object_id"]},
         },
         separators=(",", ":"),
     ).encode()
@@ -85,7 +85,7 @@ def deliver(self, hook_id, event_id, event, occurred_at, object_type, object_id)
             {
                 "Content-Type": "application/json",
                 "X-NPM-Signature": sign(hook.secret, body),
-                "X-NPM-Event": event,
+                "X-NPM-Event": payload["event"],
                 "X-NPM-Delivery": event_id,
             },
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
@@ -98,17 +98,27 @@ def deliver(self, hook_id, event_id, event, occurred_at, object_type, object_id)
     if status is not None and 300 <= status < 400:
         error = f"HTTP {status}: redirect not followed"
     succeeded = status is not None and 200 <= status < 300
-    with transaction.atomic():
-        WebhookDelivery.objects.create(
-            webhook=hook,
-            event_id=event_id,
-            event=event,
-            attempt=attempt,
-            response_status=status,
-            error=error[:500] if error else ("" if succeeded else f"HTTP {status}"),
-            succeeded=succeeded,
-        )
+    WebhookDelivery.objects.create(
+        webhook=hook,
+        event_id=event_id,
+        event=payload["event"],
+        attempt=attempt,
+        response_status=status,
+        error=error[:500] if error else ("" if succeeded else f"HTTP {status}"),
+        succeeded=succeeded,
+    )
     if not succeeded:
-        countdown = settings.WEBHOOK_BACKOFF_SECONDS * (2 ** (attempt - 1))
-        raise self.retry(countdown=countdown)
-    return "delivered"
+        raise outbox.Retry(error or f"HTTP {status}")
+
+
+KIND = "webhook.deliver"
+outbox.register(
+    outbox.Kind(
+        name=KIND,
+        task="npm_tracker.deliver_webhook_job",
+        handler="npm_tracker.core.webhooks.deliver",
+        max_attempts=MAX_ATTEMPTS,
+        lease_seconds=lambda: settings.WEBHOOK_TIMEOUT_SECONDS + 30,
+        backoff_seconds=lambda attempt: settings.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1),
+    )
+)

@@ -13,6 +13,7 @@ from facilities.models import Facility
 from npm_tracker.core.models import ReferenceSequence, StaffProfile
 
 from .allegations import AllegationsMixin
+from .clocks import NOTICE_ADDRESSES
 from .constants import (
     FIRST_DAY,
     GIVEN,
@@ -206,6 +207,7 @@ class Builder(VisitsMixin, AllegationsMixin):
                 update_fields=["last_value"],
             )
         with connection.cursor() as cursor:
+            cursor.execute(NOTICE_ADDRESSES)
             # After a bulk load, as autovacuum would do in time: statistics for the planner, and
             # the visibility map that lets index-only scans skip the table (VACUUM cannot run
             # inside a transaction, as in tests).

@@ -109,10 +109,13 @@ class Clocks:
                 self.notices.add(
                     self.uid(),
                     self.officer,
+                    "",  # the officer's address, filled in after the load (``notice_addresses``)
                     "overdue",
                     deadline_id,
                     None,
                     _notice_subject(row["clock"], self.label),
+                    "",
+                    notified,
                     notified,
                 )
 
@@ -155,9 +158,26 @@ DEADLINE_COLUMNS = (
     "recommendation_id",
     "overdue_notified_at",
 )
-NOTICE_COLUMNS = ("id", "recipient_id", "kind", "deadline_id", "day", "subject", "sent_at")
+NOTICE_COLUMNS = (
+    "id",
+    "recipient_id",
+    "address",
+    "kind",
+    "deadline_id",
+    "day",
+    "subject",
+    "body",
+    "sent_at",
+    "delivered_at",
+)
 
 
 def clock_tables() -> tuple[Table, Table]:
     """The tables ``Clocks`` writes: the deadlines, and the overdue notices sent for them."""
     return Table(Deadline, DEADLINE_COLUMNS), Table(Notification, NOTICE_COLUMNS)
+
+
+NOTICE_ADDRESSES = """
+    UPDATE cases_notification AS n SET address = u.email
+    FROM auth_user AS u WHERE n.recipient_id = u.id AND n.address = ''
+"""

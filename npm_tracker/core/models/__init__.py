@@ -21,6 +21,7 @@ from npm_tracker.core.models.base import (
     related,
     translated,
 )
+from npm_tracker.core.models.outbox import JobStatus, OutboxJob
 from npm_tracker.core.models.staff import (
     Country,
     DayKind,
@@ -41,7 +42,9 @@ __all__ = [
     "DayTransfer",
     "DomainModel",
     "IdempotencyKey",
+    "JobStatus",
     "LifecycleEvent",
+    "OutboxJob",
     "ReferenceSequence",
     "StaffProfile",
     "TranslatedName",

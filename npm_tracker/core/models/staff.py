@@ -24,6 +24,14 @@ class Country(TranslatedName):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.CharField(_("code"), max_length=2, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64)
+    duty_email = models.EmailField(
+        _("duty address"),
+        blank=True,
+        help_text=_(
+            "Receives the notice of an overdue clock whose allegation has no officer who can "
+            "receive it, with the NPM heads of the country."
+        ),
+    )
 
     objects = ScopedQuerySet.as_manager()
     country_field = "pk"
