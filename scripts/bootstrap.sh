@@ -96,6 +96,9 @@ SQL
 fi
 
 # --- Redis --------------------------------------------------------------------------------------
+# Append-only persistence in var/redis: queued work survives a restart of Redis (at most the last
+# second of writes is lost on a crash).
+REDIS_PERSISTENCE=(--appendonly yes --appendfsync everysec)
 if [ -n "${REDIS_URL:-}" ]; then
   log "using Redis from REDIS_URL"
 else
@@ -103,7 +106,7 @@ else
     mkdir -p var/redis
     log "starting Redis on 127.0.0.1:6379"
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/var/redis" \
-      --logfile "$PWD/var/redis/redis.log" --save "" --appendonly no >/dev/null
+      --logfile "$PWD/var/redis/redis.log" --save "" "${REDIS_PERSISTENCE[@]}" >/dev/null
     for _ in $(seq 1 30); do
       redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break
       sleep 0.5
