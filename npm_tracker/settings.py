@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "npm_tracker.core.middleware.NoStoreMiddleware",
+    "npm_tracker.core.middleware.RateLimitHeadersMiddleware",
     "npm_tracker.core.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "npm_tracker.core.middleware.CountryTimezoneMiddleware",
@@ -123,6 +124,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "npm_tracker",
+        # A Redis that does not answer must not hold a request for long: the rate limit and the
+        # token endpoint's counters fall back to per-process counting (core.api.fallback_cache).
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=1.0),
+            "socket_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=1.0),
+        },
     }
 }
 
@@ -389,6 +396,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "npm_tracker.core.api.schema.add_problem_responses",
+        "npm_tracker.core.api.schema.add_rate_limit_headers",
     ],
     "ENUM_NAME_OVERRIDES": {
         "VisitStatusEnum": "facilities.choices.VisitStatus",

@@ -54,6 +54,9 @@ set_env() {  # set_env NAME VALUE: write NAME=VALUE into .env, replacing an earl
   printf '%s=%s\n' "$1" "$2" >> .env.tmp
   mv .env.tmp .env
 }
+# A DATABASE_URL or REDIS_URL already in .env is the one the application uses: the local services
+# are still started, but that setting is never replaced (and no database is created for it).
+in_env_file() { grep -q "^$1=" .env; }
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -79,14 +82,23 @@ else
   as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -qAt >/dev/null <<'SQL'
 SELECT 'CREATE ROLE npm_tracker LOGIN CREATEDB PASSWORD ''npm_tracker'''
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'npm_tracker')\gexec
+SQL
+  if in_env_file DATABASE_URL; then
+    log "PostgreSQL $version ready on 127.0.0.1:$port; the database is the one .env names"
+  else
+    as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -qAt >/dev/null <<'SQL'
 SELECT 'CREATE DATABASE npm_tracker OWNER npm_tracker ENCODING ''UTF8'' TEMPLATE template0'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'npm_tracker')\gexec
 SQL
-  set_env DATABASE_URL "postgres://npm_tracker:npm_tracker@127.0.0.1:$port/npm_tracker"
-  log "PostgreSQL $version ready on 127.0.0.1:$port"
+    set_env DATABASE_URL "postgres://npm_tracker:npm_tracker@127.0.0.1:$port/npm_tracker"
+    log "PostgreSQL $version ready on 127.0.0.1:$port"
+  fi
 fi
 
 # --- Redis --------------------------------------------------------------------------------------
+# Append-only persistence in var/redis: queued work survives a restart of Redis (at most the last
+# second of writes is lost on a crash).
+REDIS_PERSISTENCE=(--appendonly yes --appendfsync everysec)
 if [ -n "${REDIS_URL:-}" ]; then
   log "using Redis from REDIS_URL"
 else
@@ -94,12 +106,12 @@ else
     mkdir -p var/redis
     log "starting Redis on 127.0.0.1:6379"
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/var/redis" \
-      --logfile "$PWD/var/redis/redis.log" --save "" --appendonly no >/dev/null
+      --logfile "$PWD/var/redis/redis.log" --save "" "${REDIS_PERSISTENCE[@]}" >/dev/null
     for _ in $(seq 1 30); do
       redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break
       sleep 0.5
     done
   fi
-  set_env REDIS_URL "redis://127.0.0.1:6379/0"
+  in_env_file REDIS_URL || set_env REDIS_URL "redis://127.0.0.1:6379/0"
   log "Redis ready on 127.0.0.1:6379"
 fi

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.utils import timezone
 
+from npm_tracker.core.api.throttling import REQUEST_ATTRIBUTE
 from npm_tracker.core.models import Country
 from npm_tracker.core.scoping import user_country_ids
 
@@ -61,4 +62,23 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
+class RateLimitHeadersMiddleware:
+    """An authenticated API caller is told its rate limit on every answer that counted against
+    it (errors and 429 included): ``X-RateLimit-Limit`` requests per window,
+    ``X-RateLimit-Remaining`` of them, and ``X-RateLimit-Reset`` seconds until all are available
+    again. The numbers come from the throttle (``core.api.throttling``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        budget = getattr(request, REQUEST_ATTRIBUTE, None)
+        if budget is not None:
+            response["X-RateLimit-Limit"] = str(budget["limit"])
+            response["X-RateLimit-Remaining"] = str(budget["remaining"])
+            response["X-RateLimit-Reset"] = str(budget["reset"])
         return response

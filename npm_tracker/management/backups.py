@@ -15,6 +15,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from npm_tracker.core import backup_crypto, crypto
@@ -67,6 +68,41 @@ def _sha256(path: Path) -> str:
         while chunk := stream.read(backup_crypto.CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def describe(database: dict) -> str:
+    """``name on host:port``, as an operator recognises the database."""
+    where = ":".join(str(database[k]) for k in ("HOST", "PORT") if database.get(k)) or "local"
+    return f"{database['NAME']} on {where}"
+
+
+def check_database(connection) -> None:
+    """Refuse to back up a database that cannot be opened or has no migrated tables: under cron a
+    wrong ``DATABASE_URL`` would otherwise give a backup that restores nothing. Creates nothing."""
+    name = describe(connection.settings_dict)
+    try:
+        tables = connection.introspection.table_names()
+        applied = 0
+        if "django_migrations" in tables:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM django_migrations")
+                applied = cursor.fetchone()[0]
+    except DatabaseError as error:
+        raise BackupError(
+            _(
+                "The database %(name)s cannot be opened (%(error)s): nothing was backed up. Check "
+                "DATABASE_URL in .env."
+            )
+            % {"name": name, "error": str(error).strip()}
+        ) from error
+    if not applied:
+        raise BackupError(
+            _(
+                "The database %(name)s has no migrated tables: nothing was backed up. Check "
+                "DATABASE_URL in .env."
+            )
+            % {"name": name}
+        )
 
 
 def make_backup(*, root: Path, media: Path, key: bytes, database: dict) -> Path:

@@ -121,6 +121,8 @@ def test_rate_limit_answers_429_with_retry_after(reference, settings):
         response = client.get("/api/v1/vocabularies/areas/")
         assert_problem(response, 429, "throttled")
         assert int(response["Retry-After"]) > 0
+        assert response["X-RateLimit-Limit"] == "3" and response["X-RateLimit-Remaining"] == "0"
+        assert 0 < int(response["X-RateLimit-Reset"]) <= 60
         other = api_as()  # another client has its own budget
         assert other.get("/api/v1/vocabularies/areas/").status_code == 200
     finally:
@@ -130,6 +132,42 @@ def test_rate_limit_answers_429_with_retry_after(reference, settings):
         }
         api_settings.reload()
         PerClientThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+def test_authenticated_callers_are_told_their_budget(reference, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = api_as()
+    budget = settings.API_RATE_PER_MINUTE
+    first, second = (client.get("/api/v1/vocabularies/areas/") for _ in range(2))
+    assert first["X-RateLimit-Limit"] == second["X-RateLimit-Limit"] == str(budget)
+    assert int(first["X-RateLimit-Remaining"]) == budget - 1
+    assert int(second["X-RateLimit-Remaining"]) == budget - 2
+    assert 0 < int(second["X-RateLimit-Reset"]) <= 60
+    refused = client.post("/api/v1/facilities/", {}, format="json")  # an error answer too
+    assert refused.status_code == 400 and refused["X-RateLimit-Remaining"] == str(budget - 3)
+    anonymous = APIClient().get("/api/v1/vocabularies/areas/")
+    assert anonymous.status_code == 401 and "X-RateLimit-Limit" not in anonymous
+
+
+def test_the_schema_declares_the_rate_limit_headers(reference):
+    document = APIClient().get("/api/v1/schema/?format=json").json()
+    headers = document["components"]["headers"]
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
+    for path_item in document["paths"].values():
+        for method, operation in path_item.items():
+            for status, response in operation["responses"].items():
+                declared = response.get("headers", {})
+                if status in ("401", "403"):
+                    assert "X-RateLimit-Limit" not in declared
+                    continue
+                assert declared["X-RateLimit-Limit"] == {
+                    "$ref": "#/components/headers/X-RateLimit-Limit"
+                }, (method, status)
+                assert "X-RateLimit-Reset" in declared
+                if status == "429":
+                    assert declared["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
 
 
 def test_errors_speak_the_callers_language(reference):

@@ -1,11 +1,16 @@
 """Backups: `make backup` writes an encrypted archive (nothing readable in it, files 0600 in a
 0700 folder, a key that is not in it), and `make restore` into an empty database gives identical
 row counts, identities that still decrypt (with the key ring kept apart) and the same evidence
-and report files; a wrong key or an altered archive is refused before the database is touched."""
+and report files; a wrong key or an altered archive is refused before the database is touched.
+
+The backup runs as cron runs it: ``make backup`` in the project's folder with an empty
+environment (only PATH), so only the project's ``.env`` says which database to back up; it never
+creates or switches a database, and a missing or empty one fails loudly."""
 
 import hashlib
 import io
 import os
+import shutil
 import stat
 import subprocess
 import tarfile
@@ -47,6 +52,46 @@ def _counts(url) -> dict:
     return counts
 
 
+# What a copy of the project needs to run ``make backup`` (its own .env, the same virtualenv).
+PROJECT_PARTS = ("Makefile", "manage.py", "scripts", "npm_tracker", "cases", "facilities")
+PROJECT_PARTS += ("reports", "seeds", "requirements.txt", "requirements-dev.txt", "pyproject.toml")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the project folder, whose ``.env`` each test writes."""
+    copy = tmp_path_factory.mktemp("project")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, copy / part)
+    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
+    return copy
+
+
+def _cron_backup(project, settings: dict):
+    """``make backup`` as cron runs it: from the project's folder, nothing in the environment
+    but PATH; the settings are in ``.env`` only."""
+    env_file = "".join(f"{name}={value}\n" for name, value in settings.items())
+    (project / ".env").write_text(env_file)
+    result = subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", "make", "--no-print-directory", "backup"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert (project / ".env").read_text() == env_file, "the backup rewrote .env"
+    return result
+
+
+def _databases(db) -> set:
+    with psycopg2.connect(_url(db, "postgres")) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _run(script, env, *args):
     return subprocess.run(
         ["bash", f"scripts/{script}", *args], cwd=ROOT, env=env, capture_output=True, text=True
@@ -86,7 +131,7 @@ def _inner_files(backup) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
+def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path, project):
     settings.MEDIA_ROOT = tmp_path / "media"
     content = pdf("medical record")
     allegation = make_allegation(victim={"full_name": NAME})
@@ -102,16 +147,18 @@ def test_a_restore_drill_into_an_empty_database(reference, settings, tmp_path):
         "BACKUP_DIR": str(tmp_path / "backups"),
     }
     env.pop("BACKUP_ENCRYPTION_KEY", None)
+    dotenv = {k: env[k] for k in ("DATABASE_URL", "MEDIA_ROOT", "BACKUP_DIR")}
 
     # Without a backup key, no backup.
-    refused = _run("backup.sh", env)
+    refused = _cron_backup(project, dotenv)
     assert refused.returncode != 0 and "BACKUP_ENCRYPTION_KEY" in refused.stderr
     assert not any((tmp_path / "backups").glob("*/*"))
 
     env["BACKUP_ENCRYPTION_KEY"] = BACKUP_KEY
-    made = _run("backup.sh", env)
+    made = _cron_backup(project, {**dotenv, "BACKUP_ENCRYPTION_KEY": BACKUP_KEY})
     assert made.returncode == 0, made.stderr
     backup = made.stdout.strip().splitlines()[-1]
+    assert db["NAME"] in made.stdout  # it says which database it backed up
 
     # Nothing readable in the backup, nothing readable by anyone else.
     assert stat.S_IMODE(os.stat(backup).st_mode) == 0o700
@@ -204,4 +251,37 @@ def test_an_altered_backup_is_refused_before_the_database_is_touched(reference, 
     finally:
         with conn.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{drill}"')
+        conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_or_empty_database_fails_loudly_and_is_not_created(reference, tmp_path, project):
+    db = connection.settings_dict
+    missing, empty = f"{db['NAME']}_missing", f"{db['NAME']}_empty"
+    settings = {
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        "BACKUP_ENCRYPTION_KEY": BACKUP_KEY,
+    }
+    assert missing not in _databases(db)
+
+    failed = _cron_backup(project, {**settings, "DATABASE_URL": _url(db, missing)})
+    assert failed.returncode != 0
+    assert missing in failed.stderr and "nothing was backed up" in failed.stderr
+    assert missing not in _databases(db)  # not created (and .env not rewritten: _cron_backup)
+    assert not any((tmp_path / "backups").glob("*/*"))
+
+    conn = psycopg2.connect(_url(db, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{empty}"')
+        cursor.execute(f"CREATE DATABASE \"{empty}\" ENCODING 'UTF8' TEMPLATE template0")
+    try:
+        failed = _cron_backup(project, {**settings, "DATABASE_URL": _url(db, empty)})
+        assert failed.returncode != 0
+        assert empty in failed.stderr and "no migrated tables" in failed.stderr
+        assert not any((tmp_path / "backups").glob("*/*"))
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{empty}"')
         conn.close()

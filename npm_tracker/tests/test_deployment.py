@@ -1,9 +1,16 @@
 """The containerised deployment description, checked by parsing it (no container engine needed)."""
 
+import itertools
 import re
+import shlex
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,3 +95,69 @@ def test_secret_key_is_required(services):
     for name in APP_SERVICES:
         secret = environment_of(services[name])["DJANGO_SECRET_KEY"]
         assert re.fullmatch(r"\$\{DJANGO_SECRET_KEY:\?[^}]+\}", secret)
+
+
+def _flags(args: list[str]) -> dict:
+    return {a.removeprefix("--"): b for a, b in itertools.pairwise(args) if a[:2] == "--"}
+
+
+def test_the_compose_redis_keeps_its_data_in_an_append_only_file(services):
+    """Queued tasks survive a restart of the broker: at most a second of writes can be lost."""
+    redis = services["redis"]
+    command = redis["command"]
+    args = shlex.split(command) if isinstance(command, str) else command
+    assert args[0] == "redis-server"
+    flags = _flags(args)
+    assert flags["appendonly"] == "yes" and flags["appendfsync"] == "everysec"
+    data_dir = flags.get("dir", "/data")
+    volume = next(v for v in redis["volumes"] if v.endswith(f":{data_dir}"))
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    assert volume.split(":")[0] in compose["volumes"]  # a named volume, not the container
+
+
+def _local_redis_persistence() -> list[str]:
+    script = (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    found = re.search(r"^REDIS_PERSISTENCE=\((.*)\)$", script, re.MULTILINE)
+    assert found, "bootstrap.sh names the persistence options of the local Redis"
+    start = re.search(r"^\s*redis-server (?:[^\n]*\\\n)*[^\n]*", script, re.MULTILINE)
+    assert start and '"${REDIS_PERSISTENCE[@]}"' in start.group(0)
+    assert '--dir "$PWD/var/redis"' in start.group(0)
+    return shlex.split(found.group(1))
+
+
+def test_the_local_redis_of_make_run_keeps_queued_work_across_a_crash(tmp_path):
+    """The local Redis started with bootstrap.sh's options, killed (no clean shutdown) and
+    started again, still holds what was written a second before."""
+    options = _local_redis_persistence()
+    assert _flags(options) == {"appendonly": "yes", "appendfsync": "everysec"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path)]
+    start += ["--save", "", *options]
+
+    def started():
+        server = subprocess.Popen(start, stdout=subprocess.DEVNULL)
+        client = redis_lib.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return server, client
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
+        server.kill()
+        raise AssertionError("redis-server did not start")
+
+    server, client = started()
+    try:
+        client.lpush("celery", "a queued task")
+        time.sleep(1.5)  # appendfsync everysec
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    server, client = started()
+    try:
+        assert client.lrange("celery", 0, -1) == [b"a queued task"]
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()

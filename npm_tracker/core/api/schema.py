@@ -1,4 +1,5 @@
-"""OpenAPI details drf-spectacular cannot infer: the security schemes and the error bodies."""
+"""OpenAPI details drf-spectacular cannot infer: the security schemes, the error bodies and the
+rate-limit headers."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
@@ -73,4 +74,34 @@ def add_problem_responses(result, generator, request, public):
                         },
                     },
                 )
+    return result
+
+
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "Requests allowed to this caller per window (one minute).",
+    "X-RateLimit-Remaining": "Requests left in the current window; 0 on a 429.",
+    "X-RateLimit-Reset": "Seconds until the whole limit is available again.",
+}
+RETRY_AFTER = "Seconds to wait before the next request is accepted."
+# Refused before the rate limit counts the request: no rate-limit headers.
+UNCOUNTED = ("401", "403")
+
+
+def add_rate_limit_headers(result, generator, request, public):
+    """Every answer to an authenticated caller carries its rate-limit headers, and a 429 also
+    ``Retry-After``: declared once as header components, referenced by every response."""
+    headers = result.setdefault("components", {}).setdefault("headers", {})
+    for name, description in {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER}.items():
+        headers[name] = {"description": description, "schema": {"type": "integer"}}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for code, response in operation.get("responses", {}).items():
+                if code in UNCOUNTED:
+                    continue
+                names = [*RATE_LIMIT_HEADERS, *(["Retry-After"] if code == "429" else [])]
+                declared = response.setdefault("headers", {})
+                for name in names:
+                    declared.setdefault(name, {"$ref": f"#/components/headers/{name}"})
     return result

@@ -1,18 +1,19 @@
 """The OAuth2 token endpoint (``/o/token/``) with a limit on failed attempts: guessing a client
 secret is slowed down per client id and per address. After ``TOKEN_FAILURE_LIMIT`` failures in
 ``TOKEN_FAILURE_WINDOW_SECONDS`` the endpoint answers 429 (problem+json, ``Retry-After``) for
-that client id or that address until the window has passed — even to the right secret."""
+that client id or that address until the window has passed — even to the right secret. While
+Redis is away the failures are counted per process (``fallback_cache``): never unlimited."""
 
 import base64
 import binascii
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from oauth2_provider.views import TokenView
 
 from npm_tracker.core.access import client_ip
+from npm_tracker.core.api import fallback_cache
 from npm_tracker.core.api.errors import PROBLEM, problem_body
 
 
@@ -34,11 +35,29 @@ def _keys(request) -> list[str]:
     return keys
 
 
+def _locked(keys: list[str]) -> bool:
+    return fallback_cache.run(
+        lambda cache: any(cache.get(key, 0) >= settings.TOKEN_FAILURE_LIMIT for key in keys)
+    )
+
+
+def _count_failure(keys: list[str], window: int) -> None:
+    def count(cache) -> None:
+        for key in keys:
+            if cache.add(key, 1, timeout=window) is False:
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr
+                    cache.add(key, 1, timeout=window)
+
+    fallback_cache.run(count)
+
+
 class ThrottledTokenView(TokenView):
     def post(self, request, *args, **kwargs):
         keys = _keys(request)
         window = settings.TOKEN_FAILURE_WINDOW_SECONDS
-        if any(cache.get(key, 0) >= settings.TOKEN_FAILURE_LIMIT for key in keys):
+        if _locked(keys):
             detail = _("Too many failed attempts: try again in %(seconds)d seconds.")
             body = problem_body(429, detail=detail % {"seconds": window})
             response = JsonResponse(body, status=429, content_type=PROBLEM)
@@ -46,10 +65,5 @@ class ThrottledTokenView(TokenView):
             return response
         response = super().post(request, *args, **kwargs)
         if response.status_code in (400, 401):
-            for key in keys:
-                if cache.add(key, 1, timeout=window) is False:
-                    try:
-                        cache.incr(key)
-                    except ValueError:  # expired between add and incr
-                        cache.add(key, 1, timeout=window)
+            _count_failure(keys, window)
         return response

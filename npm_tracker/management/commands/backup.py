@@ -1,15 +1,19 @@
 """``python manage.py backup [--dir DIR]``: an encrypted backup of the database and the stored
-files into ``DIR/<UTC time>/`` (``BACKUP_DIR``, default ``var/backups``); the last line printed
-is that folder. Needs ``BACKUP_ENCRYPTION_KEY`` (``--new-key`` prints a fresh one)."""
+files into ``DIR/<UTC time>/`` (``BACKUP_DIR``, default ``var/backups``); it first says which
+database, and the last line printed is that folder. Needs ``BACKUP_ENCRYPTION_KEY``
+(``--new-key`` prints a fresh one). A database that cannot be opened or has no migrated tables
+is refused with a non-zero exit."""
 
 import os
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils.translation import gettext as _
 
 from npm_tracker.core import backup_crypto
-from npm_tracker.management.backups import make_backup
+from npm_tracker.management.backups import check_database, describe, make_backup
 
 
 class Command(BaseCommand):
@@ -27,10 +31,16 @@ class Command(BaseCommand):
             self.stdout.write(backup_crypto.new_key())
             return
         try:
+            key = backup_crypto.key_from_environment()
+            check_database(connection)
+            self.stdout.write(
+                _("Backing up the database %(name)s.")
+                % {"name": describe(connection.settings_dict)}
+            )
             target = make_backup(
                 root=Path(dir),
                 media=Path(settings.MEDIA_ROOT),
-                key=backup_crypto.key_from_environment(),
+                key=key,
                 database=settings.DATABASES["default"],
             )
         except backup_crypto.BackupError as error:
