@@ -362,7 +362,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.core.api.throttling.PerClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": f"{API_RATE_PER_MINUTE}/min"},
     "EXCEPTION_HANDLER": "npm_tracker.core.api.errors.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "npm_tracker.core.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -380,7 +380,6 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": OAUTH2_PROVIDER["SCOPES"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "npm_tracker.core.api.schema.add_problem_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "VisitStatusEnum": "facilities.choices.VisitStatus",
@@ -392,6 +391,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.choices.ReportKind",
         "ReportStatusEnum": "reports.choices.RunStatus",
         "ReportVersionEnum": "reports.choices.ReportVersion",
+        "CountryEnum": "npm_tracker.core.models.COUNTRY_CODES",
+        "WebhookEventEnum": "npm_tracker.core.webhooks.EVENTS",
     },
 }
 

@@ -22,6 +22,7 @@ from facilities.models import (
     Region,
     VisitType,
 )
+from npm_tracker.core.models import COUNTRY_CODES
 
 VOCABULARIES = {
     "facility-types": FacilityType,
@@ -42,7 +43,7 @@ ITEM = inline_serializer(
     {
         "code": serializers.CharField(),
         "name": serializers.CharField(),
-        "country": serializers.CharField(allow_null=True),
+        "country": serializers.ChoiceField(choices=COUNTRY_CODES, allow_null=True),
         "valid_from": serializers.DateField(allow_null=True),
         "valid_to": serializers.DateField(allow_null=True),
     },
@@ -59,7 +60,7 @@ class VocabularyView(APIView):
                 OpenApiParameter.PATH,
                 enum=sorted([*VOCABULARIES, *CHOICE_VOCABULARIES]),
             ),
-            OpenApiParameter("country", OpenApiTypes.STR, enum=["KZ", "KG"]),
+            OpenApiParameter("country", OpenApiTypes.STR, enum=list(COUNTRY_CODES)),
             OpenApiParameter("on", OpenApiTypes.DATE, description="Only items valid that day."),
         ],
         responses=inline_serializer(
@@ -72,6 +73,9 @@ class VocabularyView(APIView):
         ),
     )
     def get(self, request, name):
+        """The items of one controlled vocabulary: their stable codes, and their names in the
+        language of `Accept-Language`. `country` gives that country's items and the shared ones
+        (`country` null); `on` only those valid that day. One page holds them all."""
         if name in CHOICE_VOCABULARIES:
             items = [
                 {

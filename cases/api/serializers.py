@@ -67,6 +67,8 @@ class PerpetratorSerializer(serializers.Serializer):
 
     class Meta:
         list_serializer_class = RelatedListSerializer
+        # Returned only to callers who see identities (``confidential``).
+        optional_in_response = ("name",)
 
 
 class ConsentMapSerializer(serializers.Serializer):
@@ -114,6 +116,8 @@ class AllegationSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "reference", "urgent", "status", "created_at", "updated_at")
+        # Returned only to callers who see identities, and only when a victim is recorded.
+        optional_in_response = ("victim",)
 
     def to_representation(self, obj):
         data = super().to_representation(obj)

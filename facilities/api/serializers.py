@@ -1,5 +1,7 @@
 """Facilities, visits and recommendations as the contract names them."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facilities.models import (
@@ -15,6 +17,7 @@ from facilities.models import (
     VisitType,
 )
 from npm_tracker.core.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.core.api.schema import nullable
 from npm_tracker.core.models import related
 
 
@@ -46,6 +49,7 @@ class FacilitySerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
+    @extend_schema_field(nullable(OpenApiTypes.DATE))
     def get_periodic_visit_due_on(self, obj) -> str | None:
         known = self.context.get("periodic_due", {})
         if obj.pk in known:
@@ -126,6 +130,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "status", "created_at", "updated_at")
         extra_kwargs = {"addressee_level": {"required": False}}
 
+    @extend_schema_field(nullable(OpenApiTypes.DATE))
     def get_response_due_on(self, obj) -> str | None:
         due = obj.due_at
         return due.astimezone(obj.country.zone).date().isoformat() if due else None

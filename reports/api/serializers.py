@@ -3,10 +3,14 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facilities.models import Agency, Country, Region
 from npm_tracker.core.api.base import CodeField
+from npm_tracker.core.api.schema import nullable
+from npm_tracker.core.models import COUNTRY_CODES
 from reports.choices import ReportKind, ReportVersion
 from reports.models import ReportRun
 
@@ -47,8 +51,8 @@ class ReportRequestSerializer(serializers.Serializer):
 
 class ReportRunSerializer(serializers.ModelSerializer):
     country = CodeField(Country, read_only=True)
-    region = CodeField(Region, read_only=True)
-    agency = CodeField(Agency, read_only=True)
+    region = CodeField(Region, read_only=True, allow_null=True)
+    agency = CodeField(Agency, read_only=True, allow_null=True)
     object = serializers.SerializerMethodField()
     file = serializers.SerializerMethodField()
 
@@ -76,10 +80,12 @@ class ReportRunSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    @extend_schema_field(nullable(OpenApiTypes.UUID))
     def get_object(self, obj) -> str | None:
         subject = obj.visit_id or obj.referral_id
         return str(subject) if subject else None
 
+    @extend_schema_field(nullable(OpenApiTypes.URI))
     def get_file(self, obj) -> str | None:
         """Where the PDF can be downloaded once the run is done."""
         if obj.status != "done":
@@ -107,10 +113,23 @@ class StatisticsQuerySerializer(serializers.Serializer):
         return data
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "enum": ["<5"]},
+        ],
+        "description": 'A count; from 1 to 4 it is given as "<5" (small-cell suppression).',
+    }
+)
+class SmallCountField(serializers.JSONField):
+    """A count of the public figures: a whole number, or ``"<5"`` for counts from 1 to 4."""
+
+
 class CountRowSerializer(serializers.Serializer):
-    code = serializers.CharField(allow_null=True)
-    name = serializers.CharField()
-    count = serializers.JSONField(help_text='A number, or "<5" for counts from 1 to 4.')
+    code = serializers.CharField(allow_null=True, help_text="The code of the row, or null.")
+    name = serializers.CharField(help_text="The row's label, in the caller's language.")
+    count = SmallCountField()
 
 
 class StageRowSerializer(CountRowSerializer):
@@ -118,20 +137,20 @@ class StageRowSerializer(CountRowSerializer):
 
 
 class VisitFiguresSerializer(serializers.Serializer):
-    total = serializers.JSONField()
-    unannounced = serializers.JSONField()
+    total = SmallCountField()
+    unannounced = SmallCountField()
     by_type = CountRowSerializer(many=True)
     by_region = CountRowSerializer(many=True)
     by_agency = CountRowSerializer(many=True)
 
 
 class ObstacleFiguresSerializer(serializers.Serializer):
-    visits_with_obstacles = serializers.JSONField()
+    visits_with_obstacles = SmallCountField()
     by_type = CountRowSerializer(many=True)
 
 
 class AllegationFiguresSerializer(serializers.Serializer):
-    total = serializers.JSONField()
+    total = SmallCountField()
     by_source = CountRowSerializer(many=True)
     by_method = CountRowSerializer(many=True)
     by_place = CountRowSerializer(many=True)
@@ -139,30 +158,30 @@ class AllegationFiguresSerializer(serializers.Serializer):
 
 
 class ReferralFiguresSerializer(serializers.Serializer):
-    total = serializers.JSONField()
+    total = SmallCountField()
     by_status = CountRowSerializer(many=True)
     by_outcome = CountRowSerializer(many=True)
-    answered_on_time = serializers.JSONField()
-    answered_late = serializers.JSONField()
+    answered_on_time = SmallCountField()
+    answered_late = SmallCountField()
     on_time_share = serializers.FloatField(allow_null=True)
     median_days_by_stage = StageRowSerializer(many=True)
 
 
 class OverdueFiguresSerializer(serializers.Serializer):
-    total = serializers.JSONField()
+    total = SmallCountField()
     by_clock = CountRowSerializer(many=True)
 
 
 class RecommendationFiguresSerializer(serializers.Serializer):
-    issued = serializers.JSONField()
-    implemented = serializers.JSONField()
-    partially_implemented = serializers.JSONField()
+    issued = SmallCountField()
+    implemented = SmallCountField()
+    partially_implemented = SmallCountField()
     implementation_rate = serializers.FloatField(allow_null=True)
     by_status = CountRowSerializer(many=True)
 
 
 class StatisticsSerializer(serializers.Serializer):
-    country = serializers.CharField()
+    country = serializers.ChoiceField(choices=COUNTRY_CODES)
     region = serializers.CharField(allow_null=True)
     agency = serializers.CharField(allow_null=True)
     period_start = serializers.DateField()

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.api.base import ConditionalRetrieveMixin
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
 
@@ -35,6 +36,8 @@ class WebhookCreatedSerializer(WebhookSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    event = serializers.ChoiceField(choices=EVENTS, read_only=True)
+
     class Meta:
         model = WebhookDelivery
         fields = (
@@ -49,8 +52,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class WebhookViewSet(
+    ConditionalRetrieveMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
@@ -66,6 +69,8 @@ class WebhookViewSet(
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
     def create(self, request, *args, **kwargs):
+        """Registers a webhook for the events named. The answer holds the signing `secret`,
+        shown this once."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
@@ -94,6 +99,7 @@ class WebhookViewSet(
     @extend_schema(responses=DeliverySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, pk=None):
+        """The delivery log of the webhook: every attempt, oldest first (at most 500)."""
         hook = self.get_object()
         log = WebhookDelivery.objects.filter(webhook=hook).order_by("created_at", "id")[:500]
         return Response(DeliverySerializer(log, many=True).data)

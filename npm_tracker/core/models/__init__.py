@@ -22,6 +22,7 @@ from npm_tracker.core.models.base import (
     translated,
 )
 from npm_tracker.core.models.staff import (
+    COUNTRY_CODES,
     Country,
     DayKind,
     DayTransfer,
@@ -31,6 +32,7 @@ from npm_tracker.core.models.staff import (
 
 __all__ = [
     "APPEND_ONLY",
+    "COUNTRY_CODES",
     "NAME_FALLBACK",
     "AccessChannel",
     "AccessLog",
