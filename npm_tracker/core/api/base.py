@@ -256,6 +256,10 @@ class DomainViewSet(
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, default=None)
+    to = serializers.CharField(help_text="The status to move to.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why, in a few words."
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, default=None, help_text="When it happened; now if not given."
+    )

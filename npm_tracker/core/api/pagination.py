@@ -15,6 +15,7 @@ class CursorPagination(pagination.CursorPagination):
         schema["required"] = ["next", "previous", "results"]
         schema["properties"]["next"]["description"] = "The next page, or null on the last."
         schema["properties"]["previous"]["description"] = "The previous page, or null on the first."
+        schema["properties"]["results"]["description"] = "The records of this page."
         return schema
 
     def get_paginated_response(self, data):

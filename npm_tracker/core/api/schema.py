@@ -80,6 +80,12 @@ ACTIONS = {
     "destroy": "Removes one {singular} from use; what it recorded is kept.",
 }
 WRITES = ("create", "update", "partial_update")
+# Fields every resource has, described once.
+COMMON_FIELDS = {
+    "id": "The record's id.",
+    "created_at": "When the record was created.",
+    "updated_at": "When the record last changed (what `updated_since` compares).",
+}
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
@@ -160,6 +166,9 @@ class ApiAutoSchema(AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        for name, description in COMMON_FIELDS.items():
+            if name in schema.get("properties", {}):
+                schema["properties"][name].setdefault("description", description)
         if direction == "response":
             optional = set(getattr(getattr(serializer, "Meta", None), "optional_in_response", ()))
             required = [name for name in schema.get("properties", {}) if name not in optional]

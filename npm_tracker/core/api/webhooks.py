@@ -15,12 +15,17 @@ from npm_tracker.core.webhooks import EVENTS, new_secret
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENTS),
+        allow_empty=False,
+        help_text="The events to deliver.",
+    )
 
     class Meta:
         model = Webhook
         fields: tuple[str, ...] = ("id", "url", "events", "created_at")
         read_only_fields = ("id", "created_at")
+        extra_kwargs = {"url": {"help_text": "Where deliveries are POSTed (https)."}}
 
     def validate_url(self, value):
         # The model's rule, with its code, before anything is written.
@@ -29,14 +34,16 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(read_only=True)
+    secret = serializers.CharField(
+        read_only=True, help_text="The key of the deliveries' HMAC signature, shown only now."
+    )
 
     class Meta(WebhookSerializer.Meta):
         fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    event = serializers.ChoiceField(choices=EVENTS, read_only=True)
+    event = serializers.ChoiceField(choices=EVENTS, read_only=True, help_text="The event.")
 
     class Meta:
         model = WebhookDelivery
@@ -49,6 +56,14 @@ class DeliverySerializer(serializers.ModelSerializer):
             "succeeded",
             "created_at",
         )
+        extra_kwargs = {
+            "event_id": {"help_text": "The event's id; the same for every attempt."},
+            "attempt": {"help_text": "The attempt number, from 1."},
+            "response_status": {"help_text": "The receiver's HTTP status, or null."},
+            "error": {"help_text": "Why the attempt failed; empty otherwise."},
+            "succeeded": {"help_text": "The receiver answered 2xx."},
+            "created_at": {"help_text": "When the attempt was made."},
+        }
 
 
 class WebhookViewSet(
