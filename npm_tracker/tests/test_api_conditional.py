@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from facilities.tests.factories import make_facility
-from npm_tracker.tests.api_helpers import api_as
+from npm_tracker.tests.api_helpers import api_as, assert_problem
 from reports.models import ReportRun
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,8 @@ def test_a_single_page_has_no_link_header(reference):
     response = api_as().get("/api/v1/facilities/")
     assert response.status_code == 200
     assert "Link" not in response
+
+
+def test_an_accept_header_the_api_cannot_answer_gets_406_as_documented(reference):
+    response = api_as().get("/api/v1/facilities/", HTTP_ACCEPT="image/png")
+    assert_problem(response, 406, "not_acceptable")
