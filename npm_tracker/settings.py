@@ -377,7 +377,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.core.api.throttling.PerClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": f"{API_RATE_PER_MINUTE}/min"},
     "EXCEPTION_HANDLER": "npm_tracker.core.api.errors.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "npm_tracker.core.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -395,7 +395,6 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": OAUTH2_PROVIDER["SCOPES"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "npm_tracker.core.api.schema.add_problem_responses",
         "npm_tracker.core.api.schema.add_rate_limit_headers",
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -408,6 +407,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.choices.ReportKind",
         "ReportStatusEnum": "reports.choices.RunStatus",
         "ReportVersionEnum": "reports.choices.ReportVersion",
+        "CountryEnum": "npm_tracker.core.models.COUNTRY_CODES",
+        "WebhookEventEnum": "npm_tracker.core.webhooks.EVENTS",
     },
 }
 

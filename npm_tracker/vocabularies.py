@@ -22,6 +22,7 @@ from facilities.models import (
     Region,
     VisitType,
 )
+from npm_tracker.core.models import COUNTRY_CODES
 
 VOCABULARIES = {
     "facility-types": FacilityType,
@@ -40,11 +41,19 @@ CHOICE_VOCABULARIES = {"referral-events": ReferralEventKind}
 ITEM = inline_serializer(
     "VocabularyItem",
     {
-        "code": serializers.CharField(),
-        "name": serializers.CharField(),
-        "country": serializers.CharField(allow_null=True),
-        "valid_from": serializers.DateField(allow_null=True),
-        "valid_to": serializers.DateField(allow_null=True),
+        "code": serializers.CharField(help_text="The stable code, used in every other field."),
+        "name": serializers.CharField(help_text="The label, in the caller's language."),
+        "country": serializers.ChoiceField(
+            choices=COUNTRY_CODES,
+            allow_null=True,
+            help_text="The country the item belongs to; null when both share it.",
+        ),
+        "valid_from": serializers.DateField(
+            allow_null=True, help_text="The first day the item is valid, or null."
+        ),
+        "valid_to": serializers.DateField(
+            allow_null=True, help_text="The last day the item is valid, or null."
+        ),
     },
 )
 
@@ -59,19 +68,26 @@ class VocabularyView(APIView):
                 OpenApiParameter.PATH,
                 enum=sorted([*VOCABULARIES, *CHOICE_VOCABULARIES]),
             ),
-            OpenApiParameter("country", OpenApiTypes.STR, enum=["KZ", "KG"]),
+            OpenApiParameter("country", OpenApiTypes.STR, enum=list(COUNTRY_CODES)),
             OpenApiParameter("on", OpenApiTypes.DATE, description="Only items valid that day."),
         ],
         responses=inline_serializer(
             "VocabularyList",
             {
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": ITEM.__class__(many=True),
+                "next": serializers.CharField(
+                    allow_null=True, help_text="Always null: one page holds every item."
+                ),
+                "previous": serializers.CharField(
+                    allow_null=True, help_text="Always null: one page holds every item."
+                ),
+                "results": ITEM.__class__(many=True, help_text="The items, by code."),
             },
         ),
     )
     def get(self, request, name):
+        """The items of one controlled vocabulary: their stable codes, and their names in the
+        language of `Accept-Language`. `country` gives that country's items and the shared ones
+        (`country` null); `on` only those valid that day. One page holds them all."""
         if name in CHOICE_VOCABULARIES:
             items = [
                 {

@@ -50,30 +50,60 @@ def holds_confidential(context) -> bool:
 
 
 class VictimSerializer(serializers.Serializer):
-    full_name = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
-    is_minor = serializers.BooleanField(required=False)
+    full_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="The person's full name."
+    )
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, help_text="The person's date of birth, if known."
+    )
+    sex = serializers.ChoiceField(
+        choices=Sex.choices, required=False, help_text="The person's sex."
+    )
+    is_minor = serializers.BooleanField(
+        required=False, help_text="Under 18 at the time of the incident (the case is urgent)."
+    )
     citizenship = serializers.RegexField(
-        r"^[A-Z]{2}$", required=False, allow_null=True, allow_blank=True
+        r"^[A-Z]{2}$",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="ISO 3166-1 alpha-2 code of the person's citizenship, or null.",
     )
 
 
 class PerpetratorSerializer(serializers.Serializer):
     agency = CodeField(Agency)
-    unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    rank = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    unit = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, help_text="Their unit."
+    )
+    rank = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100, help_text="Their rank."
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Their name; returned only to callers holding `confidential`.",
+    )
 
     class Meta:
         list_serializer_class = RelatedListSerializer
+        # Returned only to callers who see identities (``confidential``).
+        optional_in_response = ("name",)
 
 
 class ConsentMapSerializer(serializers.Serializer):
-    prosecutor = serializers.BooleanField(required=False)
-    publication = serializers.BooleanField(required=False)
-    spt = serializers.BooleanField(required=False)
-    medical_examination = serializers.BooleanField(required=False)
+    prosecutor = serializers.BooleanField(
+        required=False, help_text="Consent to disclose the identity to the prosecutor."
+    )
+    publication = serializers.BooleanField(required=False, help_text="Consent to publication.")
+    spt = serializers.BooleanField(
+        required=False, help_text="Consent to disclosure to the UN Subcommittee (SPT)."
+    )
+    medical_examination = serializers.BooleanField(
+        required=False, help_text="Consent to a medical examination."
+    )
 
 
 class AllegationSerializer(serializers.ModelSerializer):
@@ -83,11 +113,28 @@ class AllegationSerializer(serializers.ModelSerializer):
     facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
     visit = ScopedPrimaryKeyField(Visit, allow_null=True, required=False)
     place_of_incident = CodeField(PlaceOfIncident)
-    methods = CodeField(Method, many=True, required=False)
-    reprisal_risk = serializers.ChoiceField(choices=ReprisalRisk.choices, required=False)
-    consent = ConsentMapSerializer(source="consent_map", required=False)
-    perpetrators = PerpetratorSerializer(many=True, required=False)
-    victim = VictimSerializer(required=False)
+    methods = CodeField(
+        Method, many=True, required=False, help_text="The methods of ill-treatment alleged."
+    )
+    reprisal_risk = serializers.ChoiceField(
+        choices=ReprisalRisk.choices,
+        required=False,
+        help_text="The risk of reprisal against the person, as assessed.",
+    )
+    consent = ConsentMapSerializer(
+        source="consent_map",
+        required=False,
+        help_text="The person's consents in force; setting one to false records its "
+        "withdrawal, dated.",
+    )
+    perpetrators = PerpetratorSerializer(
+        many=True, required=False, help_text="The alleged perpetrators."
+    )
+    victim = VictimSerializer(
+        required=False,
+        help_text="The person: written by any `write` caller, returned only to callers holding "
+        "`confidential` (absent for the others, and when no person is recorded).",
+    )
 
     class Meta:
         model = Allegation
@@ -114,6 +161,22 @@ class AllegationSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "reference", "urgent", "status", "created_at", "updated_at")
+        extra_kwargs = {
+            "reference": {
+                "help_text": "The human reference, such as `KZ-2026-000001`: the country, the "
+                "year of `received_at` in the country's time zone, a sequence."
+            },
+            "received_at": {"help_text": "When the NPM received the allegation."},
+            "incident_date": {"help_text": "The day of the incident, or null if not known."},
+            "summary": {"help_text": "What is alleged."},
+            "urgent": {
+                "help_text": "Death in custody, serious injury or a minor victim: the shorter "
+                "deadlines apply."
+            },
+            "status": {"help_text": "Where the allegation is in its lifecycle (see `transition`)."},
+        }
+        # Returned only to callers who see identities, and only when a victim is recorded.
+        optional_in_response = ("victim",)
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
@@ -127,20 +190,34 @@ class AllegationSerializer(serializers.ModelSerializer):
 
 
 class AllegationTransitionSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, default=None)
+    to = serializers.CharField(help_text="The status to move to.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why it is closed (a code)."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why, in a few words."
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, default=None, help_text="When it happened; now if not given."
+    )
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
+    uploaded_at = serializers.DateTimeField(
+        source="created_at", read_only=True, help_text="When the file was received."
+    )
 
     class Meta:
         model = Evidence
         fields = ("id", "kind", "filename", "size", "sha256", "uploaded_at", "description", "file")
         read_only_fields = ("id", "filename", "size", "sha256", "uploaded_at")
-        extra_kwargs = {"file": {"write_only": True}}
+        extra_kwargs = {
+            "file": {"write_only": True, "help_text": "The file (multipart/form-data)."},
+            "kind": {"help_text": "What the file is."},
+            "filename": {"help_text": "The file's name as uploaded."},
+            "size": {"help_text": "The size of the stored file, in bytes."},
+            "description": {"help_text": "What the file shows, in a few words."},
+        }
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):
@@ -148,15 +225,27 @@ class ReferralEventSerializer(serializers.ModelSerializer):
         model = ReferralEvent
         fields = ("kind", "occurred_at", "external_number", "note")
         list_serializer_class = RelatedListSerializer
+        extra_kwargs = {
+            "kind": {"help_text": "What happened."},
+            "occurred_at": {"help_text": "When it happened."},
+            "external_number": {"help_text": "The ERDR (or Unified Register) number given."},
+            "note": {"help_text": "A free note."},
+        }
 
 
 class ReferralSerializer(serializers.ModelSerializer):
     allegation = ScopedPrimaryKeyField(Allegation)
     prosecutor_office = CodeField(ProsecutorOffice)
-    identity_disclosed = serializers.SerializerMethodField()
-    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    overdue = serializers.BooleanField(read_only=True)
-    events = ReferralEventSerializer(many=True, read_only=True)
+    identity_disclosed = serializers.SerializerMethodField(
+        help_text="True while the person's consent to disclosure to the prosecutor is in force."
+    )
+    due_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="The earliest open deadline, or null."
+    )
+    overdue = serializers.BooleanField(read_only=True, help_text="A deadline has passed.")
+    events = ReferralEventSerializer(
+        many=True, read_only=True, help_text="What happened to the referral, oldest first."
+    )
 
     class Meta:
         model = Referral
@@ -182,6 +271,13 @@ class ReferralSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
+        extra_kwargs = {
+            "reference": {"help_text": "The human reference of the referral."},
+            "status": {"help_text": "Where the referral is in its lifecycle (see `events`)."},
+            "external_number": {
+                "help_text": "The ERDR or Unified Register of Crimes number, once registered."
+            },
+        }
 
     def get_identity_disclosed(self, obj) -> bool:
         return any(
@@ -209,26 +305,47 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class ReferralEventInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReferralEventKind.choices)
-    occurred_at = serializers.DateTimeField(required=False, default=None)
-    external_number = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    article = serializers.CharField(required=False, allow_blank=True, default="")
-    sentence = serializers.CharField(required=False, allow_blank=True, default="")
-    addressee = serializers.CharField(required=False, allow_blank=True, default="")
-    new_term = serializers.DateField(required=False, allow_null=True, default=None)
-    document_number = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=ReferralEventKind.choices, help_text="What happened.")
+    occurred_at = serializers.DateTimeField(
+        required=False, default=None, help_text="When it happened; now if not given."
+    )
+    external_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The ERDR or Unified Register number (needed by `registered`).",
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A free note."
+    )
+    article = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The article of the code."
+    )
+    sentence = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The sentence passed."
+    )
+    addressee = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Where it was forwarded."
+    )
+    new_term = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The new term, if extended."
+    )
+    document_number = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The number of the document."
+    )
 
 
 class ComplaintSerializer(serializers.Serializer):
     country = CodeField(Country)
     source = CodeField(AllegationSource)
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(help_text="When the complaint was received.")
     facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
-    text = serializers.CharField(max_length=20000)
-    complainant = VictimSerializer(required=False)
+    text = serializers.CharField(max_length=20000, help_text="The complaint, as written.")
+    complainant = VictimSerializer(
+        required=False, help_text="The person complaining, if they give their identity."
+    )
 
 
 class ComplaintResultSerializer(serializers.Serializer):
-    allegation = serializers.UUIDField()
-    reference = serializers.CharField()
+    allegation = serializers.UUIDField(help_text="The id of the allegation made of it.")
+    reference = serializers.CharField(help_text="The allegation's human reference.")

@@ -34,12 +34,18 @@ from cases.uploads import evidence_file_response
 from npm_tracker.core import idempotency
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.api.auth import caller_label
-from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
+from npm_tracker.core.api.base import (
+    IF_MATCH,
+    CountryFilter,
+    DomainViewSet,
+    UpdatedSinceFilter,
+    UtcDateTimeFilter,
+)
 from npm_tracker.core.models import AccessChannel, prefetch_list
 
 
 class AllegationFilter(UpdatedSinceFilter):
-    country = django_filters.CharFilter(field_name="country__code")
+    country = CountryFilter()
     source = django_filters.CharFilter(field_name="source__code")
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lte")
@@ -98,6 +104,9 @@ class AllegationViewSet(DomainViewSet):
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
+        """Moves the allegation to the status `to`, if its lifecycle allows that from the
+        current one (`409 invalid_transition` otherwise); closing needs a `reason`. Answers the
+        allegation as it is now."""
         serializer = AllegationTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if v is not None}
@@ -106,8 +115,20 @@ class AllegationViewSet(DomainViewSet):
             services.allegation_transition(actor=request.user, allegation=allegation, **data)
         return self.detail_response(allegation)
 
-    @extend_schema(methods=["get"], responses=EvidenceSerializer(many=True))
-    @extend_schema(methods=["post"], request=EvidenceSerializer, responses=EvidenceSerializer)
+    @extend_schema(
+        methods=["get"],
+        responses=EvidenceSerializer(many=True),
+        description="Lists the evidence files of the allegation, oldest first (their "
+        "descriptions, not their content). Each listing is recorded as a read.",
+    )
+    @extend_schema(
+        methods=["post"],
+        request=EvidenceSerializer,
+        responses={201: EvidenceSerializer},
+        description="Uploads one evidence file (multipart/form-data, field `file`). The file "
+        "type is checked from its content, not its name; a type not accepted, a damaged file "
+        "or one over the size limit answers `400` with a code saying which.",
+    )
     @action(
         detail=True,
         methods=["get", "post"],
@@ -163,6 +184,7 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
+        """Downloads the evidence file. Each download is recorded as a read."""
         evidence = self.get_object()
         record_reads(
             actor=request.user,
@@ -221,6 +243,10 @@ class ReferralViewSet(DomainViewSet):
     )
     @action(detail=True, methods=["post"])
     def events(self, request, pk=None):
+        """Records what happened to the referral at the prosecutor's office (`kind`, see the
+        lifecycle); a kind not allowed from the current status answers `409
+        invalid_transition`, `registered` without `external_number` answers `400
+        external_number_required`. Answers the referral as it is now."""
         serializer = ReferralEventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if v is not None}
@@ -247,6 +273,9 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: ComplaintResultSerializer})
     def create(self, request, *args, **kwargs):
+        """Takes in a complaint from a terminal, hotline or partner system; it becomes an
+        allegation with its reference. The same `Idempotency-Key` with the same body answers the
+        first result again and creates nothing; with another body, `409 idempotency_conflict`."""
         status, body = idempotency.once(
             caller=caller_label(request.user),
             key=request.headers.get("Idempotency-Key"),

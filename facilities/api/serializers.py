@@ -1,5 +1,7 @@
 """Facilities, visits and recommendations as the contract names them."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facilities.models import (
@@ -15,6 +17,7 @@ from facilities.models import (
     VisitType,
 )
 from npm_tracker.core.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.core.api.schema import nullable
 from npm_tracker.core.models import related
 
 
@@ -23,8 +26,12 @@ class FacilitySerializer(serializers.ModelSerializer):
     region = CodeField(Region)
     facility_type = CodeField(FacilityType)
     agency = CodeField(Agency)
-    last_visit_on = serializers.DateField(read_only=True, allow_null=True)
-    periodic_visit_due_on = serializers.SerializerMethodField()
+    last_visit_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The day the last visit started, or null."
+    )
+    periodic_visit_due_on = serializers.SerializerMethodField(
+        help_text="The day by which the next periodic visit is due; null if inactive."
+    )
 
     class Meta:
         model = Facility
@@ -45,7 +52,15 @@ class FacilitySerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
+        extra_kwargs = {
+            "name": {"help_text": "The facility's name."},
+            "address": {"help_text": "Its postal address."},
+            "capacity": {"help_text": "The number of places."},
+            "population": {"help_text": "Persons held on the last count, or null."},
+            "is_active": {"help_text": "False once the facility is closed."},
+        }
 
+    @extend_schema_field(nullable(OpenApiTypes.DATE))
     def get_periodic_visit_due_on(self, obj) -> str | None:
         known = self.context.get("periodic_due", {})
         if obj.pk in known:
@@ -64,7 +79,9 @@ class FacilitySerializer(serializers.ModelSerializer):
 class VisitSerializer(serializers.ModelSerializer):
     facility = ScopedPrimaryKeyField(Facility)
     visit_type = CodeField(VisitType)
-    obstacles = serializers.SerializerMethodField()
+    obstacles = serializers.SerializerMethodField(
+        help_text="The obstacles met during the visit (codes)."
+    )
 
     class Meta:
         model = Visit
@@ -85,6 +102,15 @@ class VisitSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "status", "created_at", "updated_at")
+        extra_kwargs = {
+            "announced": {"help_text": "Whether the facility was told beforehand."},
+            "started_on": {"help_text": "The first day of the visit."},
+            "ended_on": {"help_text": "The last day of the visit (not before `started_on`)."},
+            "status": {"help_text": "Where the visit is in its lifecycle (see `transition`)."},
+            "interviews_private": {"help_text": "Private interviews held."},
+            "interviews_group": {"help_text": "Group interviews held."},
+            "summary": {"help_text": "A short account of the visit."},
+        }
 
     def get_obstacles(self, obj) -> list[str]:
         return sorted({o.obstacle_type.code for o in related(obj, "obstacles")})
@@ -94,6 +120,7 @@ class VisitWriteSerializer(VisitSerializer):
     obstacles = serializers.ListField(
         child=serializers.SlugRelatedField(slug_field="code", queryset=ObstacleType.objects.all()),
         required=False,
+        help_text="The obstacles met during the visit (codes); replaces the list stored.",
     )
 
 
@@ -102,8 +129,12 @@ class RecommendationSerializer(serializers.ModelSerializer):
     facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
     addressee_agency = CodeField(Agency)
     area = CodeField(ExaminedArea)
-    response_due_on = serializers.SerializerMethodField()
-    overdue = serializers.SerializerMethodField()
+    response_due_on = serializers.SerializerMethodField(
+        help_text="The day by which the addressee must answer, or null."
+    )
+    overdue = serializers.SerializerMethodField(
+        help_text="The answer is late: `response_due_on` has passed."
+    )
 
     class Meta:
         model = Recommendation
@@ -124,8 +155,17 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "status", "created_at", "updated_at")
-        extra_kwargs = {"addressee_level": {"required": False}}
+        extra_kwargs = {
+            "addressee_level": {"required": False, "help_text": "Whom it is addressed to."},
+            "source": {"help_text": "Where the recommendation comes from."},
+            "text": {"help_text": "The recommendation."},
+            "issued_on": {"help_text": "The day it was issued, or null."},
+            "status": {
+                "help_text": "Where the recommendation is in its lifecycle (see `transition`)."
+            },
+        }
 
+    @extend_schema_field(nullable(OpenApiTypes.DATE))
     def get_response_due_on(self, obj) -> str | None:
         due = obj.due_at
         return due.astimezone(obj.country.zone).date().isoformat() if due else None

@@ -16,6 +16,7 @@ from facilities.api.serializers import (
 from facilities.models import Facility, Recommendation, Visit, VisitObstacle
 from npm_tracker.core.api.base import (
     IF_MATCH,
+    CountryFilter,
     DomainViewSet,
     TransitionSerializer,
     UpdatedSinceFilter,
@@ -24,7 +25,7 @@ from npm_tracker.core.models import prefetch_list
 
 
 class FacilityFilter(UpdatedSinceFilter):
-    country = django_filters.CharFilter(field_name="country__code")
+    country = CountryFilter()
     region = django_filters.CharFilter(field_name="region__code")
     facility_type = django_filters.CharFilter(field_name="facility_type__code")
     agency = django_filters.CharFilter(field_name="agency__code")
@@ -130,6 +131,8 @@ class VisitViewSet(DomainViewSet):
     @extend_schema(request=TransitionSerializer, responses=VisitSerializer, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
+        """Moves the visit to the status `to`, if its lifecycle allows that from the current
+        one (`409 invalid_transition` otherwise). Answers the visit as it is now."""
         data = _transition_data(request)
         with transaction.atomic():
             visit = self.locked_object()
@@ -165,6 +168,9 @@ class RecommendationViewSet(DomainViewSet):
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
+        """Moves the recommendation to the status `to`, if its lifecycle allows that from the
+        current one (`409 invalid_transition` otherwise). Answers the recommendation as it is
+        now."""
         data = _transition_data(request)
         with transaction.atomic():
             rec = self.locked_object()

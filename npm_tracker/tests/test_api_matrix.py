@@ -19,6 +19,7 @@ from cases.tests.files import pdf, photo
 from facilities.models import ExaminedArea
 from facilities.services import recommendation_create
 from facilities.tests.factories import make_facility, make_visit
+from npm_tracker.core.api.oauth import BOUND_SCOPES, SCOPES
 from npm_tracker.core.models import Webhook
 from npm_tracker.core.webhooks import new_secret
 from npm_tracker.tests.api_helpers import new_client, token_for
@@ -308,16 +309,20 @@ def bodies(world):
     }
 
 
-def schema_routes():
+def schema_operations() -> dict:
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return {
-        (method, path)
+        (method, path): operation
         for path, item in schema["paths"].items()
-        for method in item
+        for method, operation in item.items()
         if method in ("get", "post", "put", "patch", "delete")
     }
+
+
+def schema_routes():
+    return set(schema_operations())
 
 
 class Rollback(Exception):
@@ -331,36 +336,35 @@ def test_the_matrix_covers_every_route_of_the_schema():
     assert all(set(row) == set(ROLES) for row in MATRIX.values())
 
 
+def call(world, payloads, method, template, client, key):
+    """The request of the matrix for a route, by ``client``, on the records of ``world``."""
+    resource = template.split("/")[3]
+    if template == "/api/v1/allegations/{id}/transition/":
+        resource = "fresh-allegation"  # the other one is already referred
+    url = template.replace("{id}", str(world["ids"].get(resource, ""))).replace("{name}", "areas")
+    if template == "/api/v1/statistics/":
+        url += "?country=KZ&period_start=2026-01-01&period_end=2026-03-31"
+    kwargs = {"format": "json"}
+    if method in ("post", "put", "patch"):
+        kwargs["data"] = payloads.get(template, {})
+        if template.endswith("/evidence/"):
+            kwargs = {
+                "format": "multipart",
+                "data": {"kind": "photo", "file": ContentFile(photo("PNG"), name="p.png")},
+            }
+    return getattr(client, method)(url, HTTP_IDEMPOTENCY_KEY=key, **kwargs)
+
+
 @pytest.mark.django_db
 def test_every_route_answers_every_caller_exactly(world):
     payloads = bodies(world)
     failures = []
     for (method, template), expected in sorted(MATRIX.items()):
-        resource = template.split("/")[3]
-        if template == "/api/v1/allegations/{id}/transition/":
-            resource = "fresh-allegation"  # the other one is already referred
-        url = template.replace("{id}", str(world["ids"].get(resource, ""))).replace(
-            "{name}", "areas"
-        )
-        if template == "/api/v1/statistics/":
-            url += "?country=KZ&period_start=2026-01-01&period_end=2026-03-31"
         for role in ROLES:
             client = world["clients"][role]
-            kwargs = {"format": "json"}
-            if method in ("post", "put", "patch"):
-                body = payloads.get(template, {})
-                if template.endswith("/evidence/"):
-                    kwargs = {
-                        "format": "multipart",
-                        "data": {"kind": "photo", "file": ContentFile(photo("PNG"), name="p.png")},
-                    }
-                elif role == "other_country" and template == "/api/v1/webhooks/":
-                    kwargs["data"] = body
-                else:
-                    kwargs["data"] = body
             with pytest.raises(Rollback), transaction.atomic():
-                response = getattr(client, method)(
-                    url, HTTP_IDEMPOTENCY_KEY=f"{role}-{method}-{template}", **kwargs
+                response = call(
+                    world, payloads, method, template, client, f"{role}-{method}-{template}"
                 )
                 if response.status_code != expected[role]:
                     failures.append(
@@ -397,3 +401,37 @@ def _check_only_permitted(role, template, body, world):
         for item in results:
             if isinstance(item, dict):
                 assert "victim" not in item, (template, role)
+
+
+@pytest.mark.django_db
+def test_the_scopes_the_schema_declares_are_the_scopes_the_api_checks(world):
+    """For every operation: a token holding exactly one set of scopes its ``security`` names
+    is let through (neither 401 nor 403); one holding every other scope is refused (403), and so
+    is a prosecutor's office client where the schema does not name ``prosecutor``."""
+    payloads = bodies(world)
+    unbound = frozenset(SCOPES) - BOUND_SCOPES
+    plan = []
+    for (method, template), operation in sorted(schema_operations().items()):
+        declared = [frozenset(r["oauth2"]) for r in operation["security"] if "oauth2" in r]
+        callers = [(needed, "let through") for needed in declared]
+        callers.append((unbound - frozenset().union(*declared), "refused"))
+        if not any(needed & BOUND_SCOPES for needed in declared):
+            callers.append((BOUND_SCOPES, "refused"))
+        plan += [(method, template, scopes, expected) for scopes, expected in callers]
+    holders = {}
+    for scopes in {scopes for _, _, scopes, _ in plan}:
+        office = "kz_po_karaganda" if scopes & BOUND_SCOPES else None
+        credentials = new_client("KZ", " ".join(sorted(scopes)), office, name="exact")
+        holders[scopes] = APIClient()
+        token = token_for(credentials).json()["access_token"]
+        holders[scopes].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    failures = []
+    for method, template, scopes, expected in plan:
+        with pytest.raises(Rollback), transaction.atomic():
+            status = call(
+                world, payloads, method, template, holders[scopes], f"{sorted(scopes)}{template}"
+            ).status_code
+            if (status == 403) != (expected == "refused") or status == 401:
+                failures.append((method, template, sorted(scopes), expected, status))
+            raise Rollback
+    assert not failures, "\n".join(map(str, failures))

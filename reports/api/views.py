@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from cases.models import Referral
 from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
-from npm_tracker.core.api.base import etag_of
+from npm_tracker.core.api.base import ConditionalRetrieveMixin
 from npm_tracker.core.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
@@ -45,8 +45,8 @@ class FileNegotiation(BaseContentNegotiation):
 
 
 class ReportViewSet(
+    ConditionalRetrieveMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = ReportRunSerializer
@@ -66,11 +66,6 @@ class ReportViewSet(
             return queryset.none()
         return queryset.visible_to(self.request.user)
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_of(self.get_object())
-        return response
-
     def _require_confidential(self):
         if "confidential" not in scopes_of(self.request.user):
             raise PermissionDenied(
@@ -85,6 +80,10 @@ class ReportViewSet(
         },
     )
     def create(self, request, *args, **kwargs):
+        """Asks for a report. A new run is queued (`202`, status `pending`); asking again for the
+        same kind, scope, period, language and version answers the existing run; a failed one
+        is retried under the same id; `refresh: true` replaces it with a new run. A
+        `referral_letter` also needs the `confidential` scope."""
         serializer = ReportRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -119,6 +118,8 @@ class ReportViewSet(
         url_name="file",
     )
     def file(self, request, pk=None):
+        """Downloads the report's PDF, whatever the `Accept` header says; a run not yet done
+        answers `409 report_not_ready`. Each download is recorded."""
         run = self.get_object()
         if run.kind == ReportKind.REFERRAL_LETTER:
             self._require_confidential()
@@ -142,6 +143,9 @@ class StatisticsView(APIView):
 
     @extend_schema(parameters=[StatisticsQuerySerializer], responses=StatisticsSerializer)
     def get(self, request):
+        """The figures of the public periodic statistics of a country and period, computed as
+        the report computes them: counts from 1 to 4 appear as `"<5"`, and rates or medians over
+        fewer than five cases are null."""
         query = StatisticsQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -6,8 +6,9 @@ from datetime import UTC
 import django_filters
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.fields import get_attribute
 from rest_framework.generics import get_object_or_404
@@ -15,7 +16,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
-from npm_tracker.core.models import related
+from npm_tracker.core.models import COUNTRY_CODES, related
 from npm_tracker.core.services import mark_locked
 
 IF_MATCH = OpenApiParameter(
@@ -31,6 +32,31 @@ def etag_of(obj) -> str:
     stamp = getattr(obj, "updated_at", None) or getattr(obj, "created_at", None)
     raw = f"{obj.pk}:{stamp.isoformat() if stamp else ''}:{getattr(obj, 'status', '')}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def _not_modified(request, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag in {tag.removeprefix("W/") for tag in tags}
+
+
+class ConditionalRetrieveMixin:
+    """A detail read carries the record's ``ETag``; sent back in ``If-None-Match`` while the
+    record is unchanged, it answers ``304 Not Modified`` with no body (and nothing is
+    serialised, so no confidential field is read or logged)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        etag = etag_of(obj)
+        if _not_modified(request, etag):
+            response = Response(status=304)
+        else:
+            response = Response(self.get_serializer(obj).data)
+        response["ETag"] = etag
+        return response
 
 
 def _related_records(field, instance):
@@ -107,6 +133,15 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
+@extend_schema_field({"type": "string", "enum": list(COUNTRY_CODES)})
+class CountryFilter(django_filters.CharFilter):
+    """Records of one country, given by its code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("field_name", "country__code")
+        super().__init__(**kwargs)
+
+
 class ScopedFilterSet(django_filters.FilterSet):
     """A filter naming a record by id accepts only records the caller may see: an id outside
     their scope is refused exactly like an unknown one (400), never answered with an empty list
@@ -126,6 +161,7 @@ class UpdatedSinceFilter(ScopedFilterSet):
 
 
 class DomainViewSet(
+    ConditionalRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -163,12 +199,6 @@ class DomainViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
             return self.base_queryset().none()
         return self.base_queryset().visible_to(self.request.user)
-
-    def retrieve(self, request, *args, **kwargs):
-        obj = self.get_object()
-        response = Response(self.get_serializer(obj).data)
-        response["ETag"] = etag_of(obj)
-        return response
 
     def check_if_match(self, obj) -> None:
         expected = self.request.headers.get("If-Match")
@@ -226,6 +256,10 @@ class DomainViewSet(
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, default=None)
+    to = serializers.CharField(help_text="The status to move to.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why, in a few words."
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, default=None, help_text="When it happened; now if not given."
+    )

@@ -1,11 +1,30 @@
 """Scopes per operation: reading needs ``read``, writing ``write``; a view may name other scopes
 per action (``scopes_by_action``) or accept any of several (``scopes_any_of``). A prosecutor's
-office client reaches only the actions a view opens to it (``prosecutor_actions``)."""
+office client reaches only the actions a view opens to it (``prosecutor_actions``).
+
+``scope_alternatives`` is the one declaration: the permission check below and the published
+schema (``security`` of each operation, npm_tracker/core/api/schema.py) both read it."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from npm_tracker.core.api.auth import ClientPrincipal, scopes_of
 from npm_tracker.core.api.oauth import BOUND_SCOPES
+
+
+def scope_alternatives(view, action, method: str) -> tuple[frozenset[str], ...]:
+    """The sets of scopes that each suffice for ``action`` (or, outside a viewset, the HTTP
+    ``method``) of ``view``: a caller may proceed when it holds every scope of one of them."""
+    any_of = getattr(view, "scopes_any_of", None)
+    if any_of:
+        alternatives = [frozenset({scope}) for scope in any_of]
+    else:
+        needed = getattr(view, "scopes_by_action", {}).get(action)
+        if needed is None:
+            needed = "read" if method.upper() in SAFE_METHODS else "write"
+        alternatives = [frozenset({needed})]
+    if action in getattr(view, "prosecutor_actions", ()):
+        alternatives.extend(frozenset({scope}) for scope in sorted(BOUND_SCOPES))
+    return tuple(alternatives)
 
 
 class HasScope(BasePermission):
@@ -16,18 +35,13 @@ class HasScope(BasePermission):
         if user is None or not getattr(user, "is_authenticated", False):
             return False  # answered 401 by DRF, with WWW-Authenticate
         held = scopes_of(user)
-        action = getattr(view, "action", None)
+        alternatives = scope_alternatives(view, getattr(view, "action", None), request.method)
         if isinstance(user, ClientPrincipal) and user.api_client.scope_set & BOUND_SCOPES:
-            return action in getattr(view, "prosecutor_actions", ())
+            # A bound client holds only its organisation's scope: the actions opened to it.
+            return any(needed & BOUND_SCOPES and needed <= held for needed in alternatives)
         if not _staff_model_permission(request, view):
             return False
-        any_of = getattr(view, "scopes_any_of", None)
-        if any_of:
-            return bool(held & frozenset(any_of))
-        needed = getattr(view, "scopes_by_action", {}).get(action)
-        if needed is None:
-            needed = "read" if request.method in SAFE_METHODS else "write"
-        return needed in held
+        return any(needed <= held for needed in alternatives)
 
 
 def _staff_model_permission(request, view) -> bool:

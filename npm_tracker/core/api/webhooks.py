@@ -9,17 +9,23 @@ from rest_framework.response import Response
 
 from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.api.base import ConditionalRetrieveMixin
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENTS),
+        allow_empty=False,
+        help_text="The events to deliver.",
+    )
 
     class Meta:
         model = Webhook
         fields: tuple[str, ...] = ("id", "url", "events", "created_at")
         read_only_fields = ("id", "created_at")
+        extra_kwargs = {"url": {"help_text": "Where deliveries are POSTed (https)."}}
 
     def validate_url(self, value):
         # The model's rule, with its code, before anything is written.
@@ -28,13 +34,17 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(read_only=True)
+    secret = serializers.CharField(
+        read_only=True, help_text="The key of the deliveries' HMAC signature, shown only now."
+    )
 
     class Meta(WebhookSerializer.Meta):
         fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    event = serializers.ChoiceField(choices=EVENTS, read_only=True, help_text="The event.")
+
     class Meta:
         model = WebhookDelivery
         fields = (
@@ -46,11 +56,19 @@ class DeliverySerializer(serializers.ModelSerializer):
             "succeeded",
             "created_at",
         )
+        extra_kwargs = {
+            "event_id": {"help_text": "The event's id; the same for every attempt."},
+            "attempt": {"help_text": "The attempt number, from 1."},
+            "response_status": {"help_text": "The receiver's HTTP status, or null."},
+            "error": {"help_text": "Why the attempt failed; empty otherwise."},
+            "succeeded": {"help_text": "The receiver answered 2xx."},
+            "created_at": {"help_text": "When the attempt was made."},
+        }
 
 
 class WebhookViewSet(
+    ConditionalRetrieveMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
@@ -66,6 +84,8 @@ class WebhookViewSet(
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
     def create(self, request, *args, **kwargs):
+        """Registers a webhook for the events named. The answer holds the signing `secret`,
+        shown this once."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
@@ -94,6 +114,7 @@ class WebhookViewSet(
     @extend_schema(responses=DeliverySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, pk=None):
+        """The delivery log of the webhook: every attempt, oldest first (at most 500)."""
         hook = self.get_object()
         log = WebhookDelivery.objects.filter(webhook=hook).order_by("created_at", "id")[:500]
         return Response(DeliverySerializer(log, many=True).data)

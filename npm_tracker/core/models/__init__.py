@@ -23,6 +23,7 @@ from npm_tracker.core.models.base import (
 )
 from npm_tracker.core.models.outbox import JobStatus, OutboxJob
 from npm_tracker.core.models.staff import (
+    COUNTRY_CODES,
     Country,
     DayKind,
     DayTransfer,
@@ -32,6 +33,7 @@ from npm_tracker.core.models.staff import (
 
 __all__ = [
     "APPEND_ONLY",
+    "COUNTRY_CODES",
     "NAME_FALLBACK",
     "AccessChannel",
     "AccessLog",

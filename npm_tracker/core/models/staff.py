@@ -12,6 +12,9 @@ from npm_tracker.core import audit
 from npm_tracker.core.models.base import TranslatedName
 from npm_tracker.core.scoping import ScopedQuerySet
 
+# The countries whose NPMs use the system, as the API contract names them.
+COUNTRY_CODES = ("KZ", "KG")
+
 
 class Country(TranslatedName):
     """A jurisdiction whose NPM uses the system (``KZ`` or ``KG``).
