@@ -352,11 +352,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON bodies only: a form or multipart body would be read without its nested fields and
+    # lists (a generated client's update then silently loses them). The evidence upload declares
+    # its own MultiPartParser; any other content type answers 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "npm_tracker.core.api.pagination.CursorPagination",
     "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.core.api.throttling.PerClientThrottle"],

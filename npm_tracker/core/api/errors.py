@@ -102,6 +102,18 @@ def _django_validation(exc: DjangoValidationError):
     return problem(status_code, code=str(code), detail=detail, errors=errors)
 
 
+def _unsupported(context) -> str:
+    view = context.get("view")
+    request = context.get("request")
+    parsers = view.get_parsers() if view is not None else []
+    accepted = ", ".join(parser.media_type for parser in parsers) or "application/json"
+    sent = (request.content_type if request is not None else "") or "-"
+    return _("This endpoint does not take a %(sent)s body; send %(accepted)s.") % {
+        "sent": sent.split(";", 1)[0].strip(),
+        "accepted": accepted,
+    }
+
+
 def problem_exception_handler(exc, context):
     # Errors are JSON whatever the client asked for: never the browsable HTML page.
     request = context.get("request")
@@ -122,6 +134,8 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After")}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return problem(415, code="unsupported_media_type", detail=_unsupported(context))
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         first = next(iter(errors.values()), [""])[0] if errors else str(exc.detail)
