@@ -1,13 +1,12 @@
 """``GET /api/v1/vocabularies/{name}/``: the controlled vocabularies, labels in the caller's
 language (``Accept-Language``)."""
 
-from datetime import date
-
-from django.utils.dateparse import parse_date
+import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,8 @@ from facilities.models import (
     Region,
     VisitType,
 )
+from npm_tracker.core.api.base import ScopedFilterSet, UtcDateTimeFilter
+from npm_tracker.core.api.filters import invalid_filter
 
 VOCABULARIES = {
     "facility-types": FacilityType,
@@ -45,8 +46,32 @@ ITEM = inline_serializer(
         "country": serializers.CharField(allow_null=True),
         "valid_from": serializers.DateField(allow_null=True),
         "valid_to": serializers.DateField(allow_null=True),
+        "updated_at": serializers.DateTimeField(
+            allow_null=True, help_text="Null for the fixed lists (referral-events)."
+        ),
     },
 )
+
+
+class VocabularyFilter(ScopedFilterSet):
+    """The filters of every vocabulary, read strictly like those of the other lists."""
+
+    country = django_filters.CharFilter(method="filter_country")
+    on = django_filters.DateFilter(method="filter_on")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    def filter_country(self, queryset, name, value):
+        return queryset.for_country(Country.objects.get(code=value.upper()))
+
+    def filter_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+    def is_valid(self):
+        valid = super().is_valid()
+        code = self.form.cleaned_data.get("country")
+        if code and not Country.objects.filter(code=code.upper()).exists():
+            self.form.add_error("country", _("Unknown country code."))
+        return valid and not self.form.errors
 
 
 class VocabularyView(APIView):
@@ -61,6 +86,11 @@ class VocabularyView(APIView):
             ),
             OpenApiParameter("country", OpenApiTypes.STR, enum=["KZ", "KG"]),
             OpenApiParameter("on", OpenApiTypes.DATE, description="Only items valid that day."),
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only items changed since then (the fixed lists always answer whole).",
+            ),
         ],
         responses=inline_serializer(
             "VocabularyList",
@@ -72,7 +102,17 @@ class VocabularyView(APIView):
         ),
     )
     def get(self, request, name):
-        if name in CHOICE_VOCABULARIES:
+        model = VOCABULARIES.get(name)
+        if model is None and name not in CHOICE_VOCABULARIES:
+            raise NotFound()
+        filterset = VocabularyFilter(
+            request.query_params,
+            (model or Method).objects.visible_to(request.user).select_related("country"),
+            request=request,
+        )
+        if not filterset.is_valid():
+            raise invalid_filter(filterset.errors)
+        if model is None:
             items = [
                 {
                     "code": code,
@@ -80,26 +120,11 @@ class VocabularyView(APIView):
                     "country": None,
                     "valid_from": None,
                     "valid_to": None,
+                    "updated_at": None,
                 }
                 for code, label in CHOICE_VOCABULARIES[name].choices
             ]
             return Response({"next": None, "previous": None, "results": items})
-        model = VOCABULARIES.get(name)
-        if model is None:
-            raise NotFound()
-        queryset = model.objects.visible_to(request.user).select_related("country")
-        country_code = request.query_params.get("country")
-        if country_code:
-            country = Country.objects.filter(code=country_code.upper()).first()
-            if country is None:
-                raise ValidationError({"country": ["Unknown country code."]})
-            queryset = queryset.for_country(country)
-        on = request.query_params.get("on")
-        if on:
-            day = parse_date(on) if isinstance(on, str) else None
-            if not isinstance(day, date):
-                raise ValidationError({"on": ["Give a date as YYYY-MM-DD."]})
-            queryset = queryset.valid_on(day)
         items = [
             {
                 "code": item.code,
@@ -107,7 +132,8 @@ class VocabularyView(APIView):
                 "country": item.country.code if item.country_id else None,
                 "valid_from": item.valid_from,
                 "valid_to": item.valid_to,
+                "updated_at": item.updated_at,
             }
-            for item in queryset
+            for item in filterset.qs
         ]
         return Response({"next": None, "previous": None, "results": items})
