@@ -4,6 +4,7 @@ Production (``DJANGO_ENV=production``) refuses to start with the development sec
 DEBUG on, so a forgotten variable cannot ship a guessable secret.
 """
 
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -356,6 +357,11 @@ WEBHOOK_REFUSED_PORTS = env.list(
     cast=int,
     default=[22, 23, 25, 53, 111, 135, 139, 445, 2375, 2379, 3306, 5432, 5672, 6379, 9200, 11211],
 )
+# The earliest day an allegation may have been received (in UTC): older dates are typing
+# mistakes (year 1 would make the reference KZ-1-000001), not records of the mechanism.
+ALLEGATION_RECEIVED_EARLIEST = date.fromisoformat(
+    env("ALLEGATION_RECEIVED_EARLIEST", default="1990-01-01")
+)
 API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -367,12 +373,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON bodies only: a form or multipart body would be read without its nested fields and
+    # lists (a generated client's update then silently loses them). The evidence upload declares
+    # its own MultiPartParser; any other content type answers 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["npm_tracker.core.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "npm_tracker.core.api.pagination.CursorPagination",
     "DEFAULT_THROTTLE_CLASSES": ["npm_tracker.core.api.throttling.PerClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": f"{API_RATE_PER_MINUTE}/min"},

@@ -1,13 +1,12 @@
 """``GET /api/v1/vocabularies/{name}/``: the controlled vocabularies, labels in the caller's
 language (``Accept-Language``)."""
 
-from datetime import date
-
-from django.utils.dateparse import parse_date
+import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +22,8 @@ from facilities.models import (
     VisitType,
 )
 from npm_tracker.core.models import COUNTRY_CODES
+from npm_tracker.core.api.base import ScopedFilterSet, UtcDateTimeFilter
+from npm_tracker.core.api.filters import invalid_filter
 
 VOCABULARIES = {
     "facility-types": FacilityType,
@@ -54,8 +55,32 @@ ITEM = inline_serializer(
         "valid_to": serializers.DateField(
             allow_null=True, help_text="The last day the item is valid, or null."
         ),
+        "updated_at": serializers.DateTimeField(
+            allow_null=True, help_text="When the item last changed; null for the fixed lists."
+        ),
     },
 )
+
+
+class VocabularyFilter(ScopedFilterSet):
+    """The filters of every vocabulary, read strictly like those of the other lists."""
+
+    country = django_filters.CharFilter(method="filter_country")
+    on = django_filters.DateFilter(method="filter_on")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    def filter_country(self, queryset, name, value):
+        return queryset.for_country(Country.objects.get(code=value.upper()))
+
+    def filter_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+    def is_valid(self):
+        valid = super().is_valid()
+        code = self.form.cleaned_data.get("country")
+        if code and not Country.objects.filter(code=code.upper()).exists():
+            self.form.add_error("country", _("Unknown country code."))
+        return valid and not self.form.errors
 
 
 class VocabularyView(APIView):
@@ -70,6 +95,11 @@ class VocabularyView(APIView):
             ),
             OpenApiParameter("country", OpenApiTypes.STR, enum=list(COUNTRY_CODES)),
             OpenApiParameter("on", OpenApiTypes.DATE, description="Only items valid that day."),
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only items changed since then (the fixed lists always answer whole).",
+            ),
         ],
         responses=inline_serializer(
             "VocabularyList",
@@ -88,7 +118,17 @@ class VocabularyView(APIView):
         """The items of one controlled vocabulary: their stable codes, and their names in the
         language of `Accept-Language`. `country` gives that country's items and the shared ones
         (`country` null); `on` only those valid that day. One page holds them all."""
-        if name in CHOICE_VOCABULARIES:
+        model = VOCABULARIES.get(name)
+        if model is None and name not in CHOICE_VOCABULARIES:
+            raise NotFound()
+        filterset = VocabularyFilter(
+            request.query_params,
+            (model or Method).objects.visible_to(request.user).select_related("country"),
+            request=request,
+        )
+        if not filterset.is_valid():
+            raise invalid_filter(filterset.errors)
+        if model is None:
             items = [
                 {
                     "code": code,
@@ -96,26 +136,11 @@ class VocabularyView(APIView):
                     "country": None,
                     "valid_from": None,
                     "valid_to": None,
+                    "updated_at": None,
                 }
                 for code, label in CHOICE_VOCABULARIES[name].choices
             ]
             return Response({"next": None, "previous": None, "results": items})
-        model = VOCABULARIES.get(name)
-        if model is None:
-            raise NotFound()
-        queryset = model.objects.visible_to(request.user).select_related("country")
-        country_code = request.query_params.get("country")
-        if country_code:
-            country = Country.objects.filter(code=country_code.upper()).first()
-            if country is None:
-                raise ValidationError({"country": ["Unknown country code."]})
-            queryset = queryset.for_country(country)
-        on = request.query_params.get("on")
-        if on:
-            day = parse_date(on) if isinstance(on, str) else None
-            if not isinstance(day, date):
-                raise ValidationError({"on": ["Give a date as YYYY-MM-DD."]})
-            queryset = queryset.valid_on(day)
         items = [
             {
                 "code": item.code,
@@ -123,7 +148,8 @@ class VocabularyView(APIView):
                 "country": item.country.code if item.country_id else None,
                 "valid_from": item.valid_from,
                 "valid_to": item.valid_to,
+                "updated_at": item.updated_at,
             }
-            for item in queryset
+            for item in filterset.qs
         ]
         return Response({"next": None, "previous": None, "results": items})

@@ -1,5 +1,7 @@
 """Incidents and the allegations of ill-treatment they group, each followed to its outcome."""
 
+from datetime import UTC, datetime, time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -211,6 +213,12 @@ class Allegation(Evidence_, DomainModel):
         if self.received_at and self.received_at > _now() + FUTURE_TOLERANCE:
             errors.setdefault("received_at", []).append(
                 _("An allegation cannot be received in the future.")
+            )
+        earliest = settings.ALLEGATION_RECEIVED_EARLIEST
+        if self.received_at and self.received_at < datetime.combine(earliest, time(), UTC):
+            errors.setdefault("received_at", []).append(
+                _("An allegation cannot have been received before %(date)s.")
+                % {"date": earliest.isoformat()}
             )
         if self.country_id:
             if self.facility_id and self.facility.country_id != self.country_id:

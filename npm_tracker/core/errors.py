@@ -45,6 +45,7 @@ class ErrorCode(DomainCode):
     """The core's codes: validation, the workflow engine, locking, scoping, idempotency."""
 
     INVALID = "invalid"
+    INVALID_FILTER = "invalid_filter"
     INVALID_TRANSITION = "invalid_transition"
     EXTERNAL_NUMBER_REQUIRED = "external_number_required"
     EVENT_IN_FUTURE = "event_in_future"

@@ -84,6 +84,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
             "status",
             "error",
             "created_at",
+            "updated_at",
             "finished_at",
             "sha256",
             "size",

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from cases.models import Referral
 from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
-from npm_tracker.core.api.base import ConditionalRetrieveMixin
+from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter, etag_of
 from npm_tracker.core.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
@@ -44,12 +44,19 @@ class FileNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class ReportFilter(UpdatedSinceFilter):
+    class Meta:
+        model = ReportRun
+        fields = ("updated_since",)
+
+
 class ReportViewSet(
     ConditionalRetrieveMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = ReportRunSerializer
+    filterset_class = ReportFilter
     scopes_by_action = {
         "list": "reports",
         "retrieve": "reports",

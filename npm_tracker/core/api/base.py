@@ -7,6 +7,7 @@ import django_filters
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.http import parse_etags
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -17,6 +18,8 @@ from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
 from npm_tracker.core.models import COUNTRY_CODES, related
+from npm_tracker.core.api.filters import refuse_unreadable
+from npm_tracker.core.models import related
 from npm_tracker.core.services import mark_locked
 
 IF_MATCH = OpenApiParameter(
@@ -140,20 +143,46 @@ class CountryFilter(django_filters.CharFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("field_name", "country__code")
         super().__init__(**kwargs)
+class ScopedIdFilter(django_filters.UUIDFilter):
+    """A record named by id: one the caller may not see filters to an empty list, exactly like
+    one that does not exist (neither answer tells that the record exists)."""
+
+    def __init__(self, *args, visible: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = visible
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        if not self.visible.filter(pk=value).exists():
+            return qs.none()
+        return qs.filter(**{self.field_name: value})
 
 
 class ScopedFilterSet(django_filters.FilterSet):
-    """A filter naming a record by id accepts only records the caller may see: an id outside
-    their scope is refused exactly like an unknown one (400), never answered with an empty list
-    that would confirm the record exists."""
+    """Filters limited to what the caller may see (an id outside their scope filters to nothing,
+    as an unknown id does), read strictly: a parameter sent with a value that cannot be read
+    is refused (``filters.invalid_filter``), never ignored."""
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user = getattr(request, "user", None)
-        for item in self.filters.values():
+        for name, item in list(self.filters.items()):
             choices = getattr(item, "queryset", None)
             if isinstance(choices, QuerySet) and hasattr(choices, "visible_to"):
-                item.queryset = choices.visible_to(user)
+                if isinstance(item, django_filters.ModelChoiceFilter):
+                    scoped = ScopedIdFilter(
+                        field_name=item.field_name, visible=choices.visible_to(user)
+                    )
+                    scoped.model, scoped.parent = item.model, self
+                    self.filters[name] = scoped
+                else:
+                    item.queryset = choices.visible_to(user)
+
+    def is_valid(self):
+        self.form.is_valid()
+        refuse_unreadable(self.form, self.data, self.filters)
+        return not self.form.errors
 
 
 class UpdatedSinceFilter(ScopedFilterSet):

@@ -80,26 +80,57 @@ def _field_errors(detail) -> dict:
     return {}
 
 
+def _coded(messages, generic) -> tuple[str, str]:
+    """``(code, message)`` of the first message with a specific code (one not in ``generic``),
+    else of the first message: code and detail of a problem always describe the same error."""
+    first = next(iter(messages), None)
+    chosen = next((m for m in messages if m[0] and m[0] not in generic), first)
+    return chosen if chosen is not None else ("", "")
+
+
 def _django_validation(exc: DjangoValidationError):
     code = getattr(exc, "domain_code", None)
-    if code is None:
-        if hasattr(exc, "error_dict"):
-            codes = [e.code for errors in exc.error_dict.values() for e in errors]
-        else:
-            codes = [e.code for e in exc.error_list]
-        known = known_codes() - {str(ErrorCode.INVALID)}
-        code = next((c for c in codes if c in known), ErrorCode.INVALID)
-    status_code = 409 if is_conflict(code) else 400
+    errors = None
     if hasattr(exc, "error_dict"):
         errors = {
             (k if k != "__all__" else "non_field_errors"): [str(m) for m in v]
             for k, v in exc.message_dict.items()
         }
-        detail = next(iter(next(iter(errors.values()))), "")
+        messages = [(e.code, m) for v in exc.error_dict.values() for e in v for m in e.messages]
     else:
-        errors = None
+        messages = [(e.code, m) for e in exc.error_list for m in e.messages]
+    generic = {str(ErrorCode.INVALID)} | ({str(c) for c, _m in messages} - known_codes())
+    found, detail = _coded(messages, generic)
+    if code is None:
+        code = found if found and found not in generic else ErrorCode.INVALID
+    if errors is None:
         detail = " ".join(exc.messages)
+    status_code = 409 if is_conflict(code) else 400
     return problem(status_code, code=str(code), detail=detail, errors=errors)
+
+
+def _leaves(detail):
+    """The ``(code, message)`` of each message of a DRF error detail, nested ones included."""
+    if isinstance(detail, dict):
+        for value in detail.values():
+            yield from _leaves(value)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from _leaves(value)
+    else:
+        yield getattr(detail, "code", None) or "", str(detail)
+
+
+def _unsupported(context) -> str:
+    view = context.get("view")
+    request = context.get("request")
+    parsers = view.get_parsers() if view is not None else []
+    accepted = ", ".join(parser.media_type for parser in parsers) or "application/json"
+    sent = (request.content_type if request is not None else "") or "-"
+    return _("This endpoint does not take a %(sent)s body; send %(accepted)s.") % {
+        "sent": sent.split(";", 1)[0].strip(),
+        "accepted": accepted,
+    }
 
 
 def problem_exception_handler(exc, context):
@@ -122,15 +153,12 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After")}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return problem(415, code="unsupported_media_type", detail=_unsupported(context))
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
-        first = next(iter(errors.values()), [""])[0] if errors else str(exc.detail)
-        codes = exc.get_codes()
-        code = "invalid"
-        if isinstance(codes, dict):
-            flat = [c for v in codes.values() for c in (v if isinstance(v, list) else [v])]
-            code = next((c for c in flat if isinstance(c, str) and c not in ("invalid",)), code)
-        return problem(400, code=code, detail=first, errors=errors or None)
+        code, detail = _coded(list(_leaves(exc.detail)), {"invalid"})
+        return problem(400, code=code or "invalid", detail=detail, errors=errors or None)
     detail = exc.detail if isinstance(getattr(exc, "detail", None), str) else ""
     code = getattr(exc, "default_code", None) if not detail else None
     codes = exc.get_codes() if hasattr(exc, "get_codes") else None

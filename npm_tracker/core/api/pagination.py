@@ -1,7 +1,10 @@
 """Cursor pagination as the contract says: ``next``/``previous``/``results``, ``?limit`` ≤ 500,
 and the same two links as an RFC 8288 ``Link`` header (``rel="next"``, ``rel="prev"``)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import pagination
+
+from npm_tracker.core.api.filters import invalid_filter
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -28,3 +31,18 @@ class CursorPagination(pagination.CursorPagination):
         if links:
             response["Link"] = ", ".join(links)
         return response
+
+    def get_page_size(self, request):
+        """``limit`` must be a whole number of at least 1 (``limit=abc`` is refused, not read as
+        the default); above the maximum it is capped, as the contract says."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            message = _("Give a whole number from 1 to %(maximum)d.")
+            raise invalid_filter({"limit": [message % {"maximum": self.max_page_size}]})
+        return min(size, self.max_page_size)

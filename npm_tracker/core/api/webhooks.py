@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
-from npm_tracker.core.api.base import ConditionalRetrieveMixin
+from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
 
@@ -23,8 +23,8 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
-        fields: tuple[str, ...] = ("id", "url", "events", "created_at")
-        read_only_fields = ("id", "created_at")
+        fields: tuple[str, ...] = ("id", "url", "events", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
         extra_kwargs = {"url": {"help_text": "Where deliveries are POSTed (https)."}}
 
     def validate_url(self, value):
@@ -66,6 +66,12 @@ class DeliverySerializer(serializers.ModelSerializer):
         }
 
 
+class WebhookFilter(UpdatedSinceFilter):
+    class Meta:
+        model = Webhook
+        fields = ("updated_since",)
+
+
 class WebhookViewSet(
     ConditionalRetrieveMixin,
     mixins.ListModelMixin,
@@ -74,6 +80,7 @@ class WebhookViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = WebhookSerializer
+    filterset_class = WebhookFilter
     queryset = Webhook.objects.none()
 
     def get_queryset(self):
@@ -109,7 +116,7 @@ class WebhookViewSet(
     def perform_destroy(self, instance):
         # The delivery log stays: the webhook is switched off, not erased.
         instance.is_active = False
-        instance.save(update_fields=["is_active"])
+        instance.save(update_fields=["is_active", "updated_at"])
 
     @extend_schema(responses=DeliverySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

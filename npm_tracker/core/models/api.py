@@ -104,6 +104,7 @@ class Webhook(models.Model):
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
     country_field = "country"

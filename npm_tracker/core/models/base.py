@@ -147,6 +147,7 @@ class Vocabulary(TranslatedName):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = VocabularyQuerySet.as_manager()
     shared_when_country_is_null = True
