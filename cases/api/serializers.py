@@ -4,6 +4,7 @@
 only to callers holding ``confidential``: for the others the keys are absent, not empty.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.choices import ConsentDestination, ReferralEventKind, ReprisalRisk, Sex
@@ -134,13 +135,64 @@ class AllegationTransitionSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    """An evidence file. ``sha256`` and ``size`` describe the file as received (the contract's
+    fields, kept); ``original_*`` say the same under an explicit name, and ``served_*`` describe
+    the file ``GET /evidence/{id}/file/`` sends, which differs from the original when its
+    metadata was removed (photos)."""
+
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
+    sha256 = serializers.CharField(
+        read_only=True, help_text=_("SHA-256 (hex) of the file as received.")
+    )
+    size = serializers.IntegerField(read_only=True, help_text=_("Size of the file as received."))
+    original_sha256 = serializers.CharField(
+        source="sha256", read_only=True, help_text=_("SHA-256 (hex) of the file as received.")
+    )
+    original_size = serializers.IntegerField(
+        source="size", read_only=True, help_text=_("Size in bytes of the file as received.")
+    )
+    served_sha256 = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "SHA-256 (hex) of the file the download serves (also in its Repr-Digest header); "
+            "null for a file of an earlier release that could not be measured."
+        ),
+    )
+    served_size = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Size in bytes of the file the download serves."),
+    )
+    metadata_removed = serializers.BooleanField(
+        read_only=True,
+        help_text=_("True when the stored copy lost the file's metadata (EXIF, GPS): photos."),
+    )
 
     class Meta:
         model = Evidence
-        fields = ("id", "kind", "filename", "size", "sha256", "uploaded_at", "description", "file")
-        read_only_fields = ("id", "filename", "size", "sha256", "uploaded_at")
+        fields = (
+            "id",
+            "kind",
+            "filename",
+            "size",
+            "sha256",
+            "original_size",
+            "original_sha256",
+            "served_size",
+            "served_sha256",
+            "metadata_removed",
+            "uploaded_at",
+            "description",
+            "file",
+        )
+        read_only_fields = ("id", "filename", "uploaded_at")
         extra_kwargs = {"file": {"write_only": True}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["served_sha256"] = data["served_sha256"] or None
+        return data
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):

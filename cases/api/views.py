@@ -150,7 +150,8 @@ def _victim_fields(victim):
 
 
 class EvidenceFileViewSet(viewsets.GenericViewSet):
-    """``GET /api/v1/evidence/{id}/file/``: the file as uploaded (``confidential`` only)."""
+    """``GET /api/v1/evidence/{id}/file/``: the file as stored (``confidential`` only): the one
+    received, or its copy without metadata for photos (``served_sha256``)."""
 
     scopes_by_action = {"file": "confidential"}
     queryset = Evidence.objects.none()
@@ -160,7 +161,21 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
             return Evidence.objects.none()
         return Evidence.objects.visible_to(self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter(
+                "Repr-Digest",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=(
+                    "RFC 9530 digest of the bytes served, `sha-256=:<base64>:`: the evidence's "
+                    "`served_sha256`, which equals `sha256` unless metadata was removed."
+                ),
+            )
+        ],
+    )
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         evidence = self.get_object()
