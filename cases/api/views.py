@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -31,10 +32,9 @@ from cases.models import (
     prosecutor_office_id_of,
 )
 from cases.uploads import evidence_file_response
-from npm_tracker.core import idempotency
 from npm_tracker.core.access import record_reads
-from npm_tracker.core.api.auth import caller_label
 from npm_tracker.core.api.base import IF_MATCH, DomainViewSet, UpdatedSinceFilter, UtcDateTimeFilter
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import AccessChannel, prefetch_list
 
 
@@ -96,6 +96,7 @@ class AllegationViewSet(DomainViewSet):
         responses=AllegationSerializer,
         parameters=[IF_MATCH],
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         serializer = AllegationTransitionSerializer(data=request.data)
@@ -108,6 +109,7 @@ class AllegationViewSet(DomainViewSet):
 
     @extend_schema(methods=["get"], responses=EvidenceSerializer(many=True))
     @extend_schema(methods=["post"], request=EvidenceSerializer, responses=EvidenceSerializer)
+    @idempotent(replay=lambda view, request, stored, status: view.evidence_response(stored, status))
     @action(
         detail=True,
         methods=["get", "post"],
@@ -138,6 +140,13 @@ class AllegationViewSet(DomainViewSet):
             description=serializer.validated_data.get("description", ""),
         )
         return Response(EvidenceSerializer(evidence).data, status=201)
+
+    def evidence_response(self, stored: dict, status: int) -> Response:
+        """A replayed upload: the evidence record it made."""
+        evidence = get_object_or_404(
+            Evidence.objects.visible_to(self.request.user), pk=stored["id"]
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status)
 
 
 def _victim_fields(victim):
@@ -234,6 +243,7 @@ class ReferralViewSet(DomainViewSet):
         responses={201: ReferralSerializer},
         parameters=[IF_MATCH],
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def events(self, request, pk=None):
         serializer = ReferralEventInputSerializer(data=request.data)
@@ -245,32 +255,22 @@ class ReferralViewSet(DomainViewSet):
         return self.detail_response(referral, status_code=201)
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The same key with the same body answers the same result; with another body, 409.",
-)
-
-
 class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     """``POST /api/v1/complaints/``: intake for terminals, hotlines and partner systems."""
 
     serializer_class = ComplaintSerializer
     scopes_by_action = {"create": "complaints"}
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: ComplaintResultSerializer})
+    @extend_schema(responses={201: ComplaintResultSerializer})
+    @idempotent(
+        required=True,
+        # The answer names no person: it is stored whole. The fingerprint is the body alone,
+        # as it has been since complaints took keys (stored keys keep replaying).
+        remember=lambda response: response.data,
+        replay=lambda view, request, stored, status: Response(stored, status=status),
+        fingerprint=lambda request: request.data,
+    )
     def create(self, request, *args, **kwargs):
-        status, body = idempotency.once(
-            caller=caller_label(request.user),
-            key=request.headers.get("Idempotency-Key"),
-            body=request.data,
-            run=lambda: self._intake(request),
-        )
-        return Response(body, status=status)
-
-    def _intake(self, request) -> tuple[int, dict]:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -283,4 +283,6 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             text=data["text"],
             complainant=_victim_fields(data.get("complainant")),
         )
-        return 201, {"allegation": str(allegation.pk), "reference": allegation.reference}
+        return Response(
+            {"allegation": str(allegation.pk), "reference": allegation.reference}, status=201
+        )

@@ -20,6 +20,7 @@ from npm_tracker.core.api.base import (
     TransitionSerializer,
     UpdatedSinceFilter,
 )
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import prefetch_list
 
 
@@ -128,6 +129,7 @@ class VisitViewSet(DomainViewSet):
         return visit
 
     @extend_schema(request=TransitionSerializer, responses=VisitSerializer, parameters=[IF_MATCH])
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         data = _transition_data(request)
@@ -163,6 +165,7 @@ class RecommendationViewSet(DomainViewSet):
     @extend_schema(
         request=TransitionSerializer, responses=RecommendationSerializer, parameters=[IF_MATCH]
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         data = _transition_data(request)

@@ -15,6 +15,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import related
 from npm_tracker.core.services import mark_locked
 
@@ -190,7 +191,8 @@ class DomainViewSet(
     read_serializer_class = None
 
     def detail_response(self, obj, status_code=200):
-        obj = self.get_queryset().get(pk=obj.pk)
+        """The record (or the record of this id) as the caller sees it now, with its ETag."""
+        obj = get_object_or_404(self.get_queryset(), pk=getattr(obj, "pk", obj))
         serializer_class = self.read_serializer_class or self.get_serializer_class()
         data = serializer_class(obj, context=self.get_serializer_context()).data
         response = Response(data, status=status_code)
@@ -211,6 +213,7 @@ class DomainViewSet(
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
+    @idempotent()
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,10 +5,12 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
 
@@ -65,6 +67,7 @@ class WebhookViewSet(
         return Webhook.objects.filter(owner=caller_label(user), is_active=True).visible_to(user)
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
+    @idempotent(replay=lambda view, request, stored, status: view.created_response(stored, status))
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -85,6 +88,11 @@ class WebhookViewSet(
             hook.full_clean()
             hook.save()
         return Response(WebhookCreatedSerializer(hook).data, status=201)
+
+    def created_response(self, stored: dict, status: int) -> Response:
+        """A replayed registration: the webhook it made, with its secret, as the first answer."""
+        hook = get_object_or_404(self.get_queryset(), pk=stored["id"])
+        return Response(WebhookCreatedSerializer(hook).data, status=status)
 
     def perform_destroy(self, instance):
         # The delivery log stays: the webhook is switched off, not erased.
