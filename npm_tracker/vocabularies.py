@@ -50,6 +50,9 @@ ITEM = inline_serializer(
 
 
 class VocabularyView(APIView):
+    # A prosecutor's office client reads the codes its referrals and their events speak.
+    prosecutor_actions = ("get",)
+
     @extend_schema(
         operation_id="vocabularies_list",
         parameters=[

@@ -5,8 +5,15 @@ only to callers holding ``confidential``: for the others the keys are absent, no
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.facts import (
+    AllegationFactsSerializer,
+    DisclosedVictimSerializer,
+    OmittedWithoutRight,
+    allegation_facts,
+)
 from cases.choices import ConsentDestination, ReferralEventKind, ReprisalRisk, Sex
 from cases.models import (
     Allegation,
@@ -202,13 +209,28 @@ class ReferralEventSerializer(serializers.ModelSerializer):
         list_serializer_class = RelatedListSerializer
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(OmittedWithoutRight, serializers.ModelSerializer):
+    omitted_without_right = ("victim",)
+
     allegation = ScopedPrimaryKeyField(Allegation)
     prosecutor_office = CodeField(ProsecutorOffice)
     identity_disclosed = serializers.SerializerMethodField()
     due_at = serializers.DateTimeField(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(read_only=True)
     events = ReferralEventSerializer(many=True, read_only=True)
+    allegation_facts = serializers.SerializerMethodField(
+        help_text=_(
+            "The facts of the allegation this referral discloses, for registering the case: "
+            "all callers who see the referral get them; `injuries`, examination `findings` and "
+            "perpetrators' `name` are present only for callers with the right to them."
+        )
+    )
+    victim = serializers.SerializerMethodField(
+        help_text=_(
+            "The person concerned: only for the prosecutor's office addressed, while the "
+            "person's consent to that disclosure is in force. Absent (no key at all) otherwise."
+        )
+    )
 
     class Meta:
         model = Referral
@@ -223,6 +245,8 @@ class ReferralSerializer(serializers.ModelSerializer):
             "due_at",
             "overdue",
             "events",
+            "allegation_facts",
+            "victim",
             "created_at",
             "updated_at",
         )
@@ -241,22 +265,42 @@ class ReferralSerializer(serializers.ModelSerializer):
             for c in related(obj.allegation, "consents")
         )
 
+    @extend_schema_field(AllegationFactsSerializer)
+    def get_allegation_facts(self, obj) -> dict:
+        return {}  # filled in by to_representation, which knows the caller
+
+    @extend_schema_field(DisclosedVictimSerializer)
+    def get_victim(self, obj) -> dict | None:
+        return None  # filled in (or the key removed) by to_representation
+
     def to_representation(self, obj):
-        """The prosecutor's office the referral is addressed to also gets the person's identity
-        while their consent to that disclosure is in force (and the read is logged)."""
+        """The facts the referral discloses, as much as the caller may see (``cases.api.facts``);
+        the prosecutor's office addressed also gets the person's identity while their consent
+        to that disclosure is in force. Every confidential value shown is logged as read."""
         data = super().to_representation(obj)
+        data.pop("victim", None)
         request = self.context.get("request")
         office_id = prosecutor_office_id_of(getattr(request, "user", None))
-        victim = getattr(obj.allegation, "victim", None)
-        if office_id and office_id == obj.prosecutor_office_id and data["identity_disclosed"]:
-            if victim is not None and (victim.full_name or victim.date_of_birth):
-                data["victim"] = {
-                    "full_name": victim.full_name,
-                    "date_of_birth": victim.date_of_birth.isoformat()
-                    if victim.date_of_birth
-                    else None,
-                }
-                note_identity_read(self.context, obj)
+        addressed = office_id is not None and office_id == obj.prosecutor_office_id
+        allegation = obj.allegation
+        consented = addressed and data["identity_disclosed"]
+        identity = not addressed and identity_allowed(self.context, allegation)
+        facts, shown = allegation_facts(
+            allegation,
+            medical=addressed or identity,
+            findings=consented or identity,
+            names=identity,
+        )
+        data["allegation_facts"] = facts
+        victim = getattr(allegation, "victim", None)
+        if consented and victim is not None and (victim.full_name or victim.date_of_birth):
+            data["victim"] = {
+                "full_name": victim.full_name,
+                "date_of_birth": victim.date_of_birth.isoformat() if victim.date_of_birth else None,
+            }
+            shown = True
+        if shown:
+            note_identity_read(self.context, obj)
         return data
 
 

@@ -26,6 +26,7 @@ from cases.models import (
     Allegation,
     Deadline,
     Evidence,
+    MedicalExamination,
     Perpetrator,
     Referral,
     ReferralEvent,
@@ -219,10 +220,21 @@ class ReferralViewSet(DomainViewSet):
 
     def base_queryset(self):
         return Referral.objects.select_related(
-            "prosecutor_office", "allegation__country", "allegation__victim"
+            "prosecutor_office",
+            "allegation__country",
+            "allegation__victim",
+            "allegation__facility__region",
+            "allegation__place_of_incident",
         ).prefetch_related(
             prefetch_list("deadlines"),
             prefetch_list("allegation__consents"),
+            # The facts the referral discloses (``cases.api.facts``).
+            prefetch_list("allegation__methods"),
+            prefetch_list("allegation__perpetrators", Perpetrator.objects.select_related("agency")),
+            prefetch_list(
+                "allegation__medical_examinations",
+                MedicalExamination.objects.select_related("consistency"),
+            ),
             prefetch_list("events", ReferralEvent.objects.order_by("occurred_at", "created_at")),
         )
 

@@ -1,6 +1,7 @@
 """Scopes per operation: reading needs ``read``, writing ``write``; a view may name other scopes
 per action (``scopes_by_action``) or accept any of several (``scopes_any_of``). A prosecutor's
-office client reaches only the actions a view opens to it (``prosecutor_actions``)."""
+office client reaches only the actions a view opens to it (``prosecutor_actions``; the HTTP
+methods, for a view without actions)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -18,7 +19,9 @@ class HasScope(BasePermission):
         held = scopes_of(user)
         action = getattr(view, "action", None)
         if isinstance(user, ClientPrincipal) and user.api_client.scope_set & BOUND_SCOPES:
-            return action in getattr(view, "prosecutor_actions", ())
+            # A view without actions (an APIView) names the HTTP methods it opens.
+            opened = action if action is not None else request.method.lower()
+            return opened in getattr(view, "prosecutor_actions", ())
         if not _staff_model_permission(request, view):
             return False
         any_of = getattr(view, "scopes_any_of", None)

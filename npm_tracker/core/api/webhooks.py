@@ -2,6 +2,7 @@
 their delivery log. The signing secret is shown once, at registration."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,13 +16,37 @@ from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
 
 
+def _binding(user):
+    """The organisation a client is bound to (a prosecutor's office), or ``None``."""
+    return user.api_client.binding() if isinstance(user, ClientPrincipal) else None
+
+
 class WebhookSerializer(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+    prosecutor_office: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Set for a prosecutor's office client: the webhook hears only of the referrals "
+            "addressed to that office (events `referral.*`)."
+        ),
+    )
 
     class Meta:
         model = Webhook
-        fields: tuple[str, ...] = ("id", "url", "events", "created_at")
+        fields: tuple[str, ...] = ("id", "url", "events", "prosecutor_office", "created_at")
         read_only_fields = ("id", "created_at")
+
+    def validate_events(self, value):
+        request = self.context.get("request")
+        binding = _binding(request.user) if request is not None else None
+        allowed = getattr(binding, "webhook_events", None)
+        if allowed is not None and set(value) - set(allowed):
+            raise serializers.ValidationError(
+                _("This client may subscribe only to: %(events)s.") % {"events": ", ".join(allowed)}
+            )
+        return value
 
     def validate_url(self, value):
         # The model's rule, with its code, before anything is written.
@@ -59,12 +84,18 @@ class WebhookViewSet(
 ):
     serializer_class = WebhookSerializer
     queryset = Webhook.objects.none()
+    # A prosecutor's office client registers webhooks for its own referrals.
+    prosecutor_actions = ("list", "retrieve", "create", "destroy", "deliveries")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Webhook.objects.none()
         user = self.request.user
-        return Webhook.objects.filter(owner=caller_label(user), is_active=True).visible_to(user)
+        return (
+            Webhook.objects.filter(owner=caller_label(user), is_active=True)
+            .select_related("prosecutor_office")
+            .visible_to(user)
+        )
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
     @idempotent(replay=lambda view, request, stored, status: view.created_response(stored, status))
@@ -78,12 +109,14 @@ class WebhookViewSet(
             else user.staff_profile.countries.order_by("code").first()
         )
         with transaction.atomic():
+            binding = _binding(user)
             hook = Webhook(
                 owner=caller_label(user),
                 country=country,
                 url=serializer.validated_data["url"],
                 events=sorted(set(serializer.validated_data["events"])),
                 secret=new_secret(),
+                **(binding.webhook_fields() if binding is not None else {}),
             )
             hook.full_clean()
             hook.save()
