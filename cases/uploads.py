@@ -11,6 +11,7 @@ judged from their directory, without unpacking them, and refused when they would
 accepted is stored and served with the type and extension of its content (``ACCEPTED``).
 """
 
+import base64
 import io
 import re
 import zipfile
@@ -100,7 +101,15 @@ def evidence_file_response(evidence) -> FileResponse:
         content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    if evidence.served_sha256:
+        # RFC 9530: the digest of the bytes served, so the download checks itself.
+        response["Repr-Digest"] = repr_digest(evidence.served_sha256)
     return response
+
+
+def repr_digest(sha256_hex: str) -> str:
+    """A ``Repr-Digest`` header value (RFC 9530) for a SHA-256 given in hex."""
+    return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii") + ":"
 
 
 def _sniff(data: bytes) -> str | None:

@@ -21,9 +21,9 @@ from facilities.models import (
     Region,
     VisitType,
 )
-from npm_tracker.core.models import COUNTRY_CODES
 from npm_tracker.core.api.base import ScopedFilterSet, UtcDateTimeFilter
 from npm_tracker.core.api.filters import invalid_filter
+from npm_tracker.core.models import COUNTRY_CODES
 
 VOCABULARIES = {
     "facility-types": FacilityType,
@@ -84,6 +84,9 @@ class VocabularyFilter(ScopedFilterSet):
 
 
 class VocabularyView(APIView):
+    # A prosecutor's office client reads the codes its referrals and their events speak.
+    prosecutor_actions = ("get",)
+
     @extend_schema(
         operation_id="vocabularies_list",
         parameters=[

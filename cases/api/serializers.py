@@ -4,8 +4,14 @@
 only to callers holding ``confidential``: for the others the keys are absent, not empty.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.facts import (
+    AllegationFactsSerializer,
+    DisclosedVictimSerializer,
+    allegation_facts,
+)
 from cases.choices import ConsentDestination, ReferralEventKind, ReprisalRisk, Sex
 from cases.models import (
     Allegation,
@@ -203,21 +209,71 @@ class AllegationTransitionSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    """An evidence file. ``sha256`` and ``size`` describe the file as received (the contract's
+    fields, kept); ``original_*`` say the same under an explicit name, and ``served_*`` describe
+    the file ``GET /evidence/{id}/file/`` sends, which differs from the original when its
+    metadata was removed (photos)."""
+
     uploaded_at = serializers.DateTimeField(
         source="created_at", read_only=True, help_text="When the file was received."
+    )
+    sha256 = serializers.CharField(
+        read_only=True, help_text="SHA-256 (hex) of the file as received."
+    )
+    size = serializers.IntegerField(read_only=True, help_text="Size of the file as received.")
+    original_sha256 = serializers.CharField(
+        source="sha256", read_only=True, help_text="SHA-256 (hex) of the file as received."
+    )
+    original_size = serializers.IntegerField(
+        source="size", read_only=True, help_text="Size in bytes of the file as received."
+    )
+    served_sha256 = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "SHA-256 (hex) of the file the download serves (also in its Repr-Digest header); "
+            "null for a file of an earlier release that could not be measured."
+        ),
+    )
+    served_size = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Size in bytes of the file the download serves.",
+    )
+    metadata_removed = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the stored copy lost the file's metadata (EXIF, GPS): photos.",
     )
 
     class Meta:
         model = Evidence
-        fields = ("id", "kind", "filename", "size", "sha256", "uploaded_at", "description", "file")
-        read_only_fields = ("id", "filename", "size", "sha256", "uploaded_at")
+        fields = (
+            "id",
+            "kind",
+            "filename",
+            "size",
+            "sha256",
+            "original_size",
+            "original_sha256",
+            "served_size",
+            "served_sha256",
+            "metadata_removed",
+            "uploaded_at",
+            "description",
+            "file",
+        )
+        read_only_fields = ("id", "filename", "uploaded_at")
         extra_kwargs = {
             "file": {"write_only": True, "help_text": "The file (multipart/form-data)."},
             "kind": {"help_text": "What the file is."},
             "filename": {"help_text": "The file's name as uploaded."},
-            "size": {"help_text": "The size of the stored file, in bytes."},
             "description": {"help_text": "What the file shows, in a few words."},
         }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["served_sha256"] = data["served_sha256"] or None
+        return data
 
 
 class ReferralEventSerializer(serializers.ModelSerializer):
@@ -246,9 +302,24 @@ class ReferralSerializer(serializers.ModelSerializer):
     events = ReferralEventSerializer(
         many=True, read_only=True, help_text="What happened to the referral, oldest first."
     )
+    allegation_facts = serializers.SerializerMethodField(
+        help_text=(
+            "The facts of the allegation this referral discloses, for registering the case: "
+            "all callers who see the referral get them; `injuries`, examination `findings` and "
+            "perpetrators' `name` are present only for callers with the right to them."
+        )
+    )
+    victim = serializers.SerializerMethodField(
+        help_text=(
+            "The person concerned: only for the prosecutor's office addressed, while the "
+            "person's consent to that disclosure is in force. Absent (no key at all) otherwise."
+        )
+    )
 
     class Meta:
         model = Referral
+        # Only for the office addressed, under consent: absent (no key) otherwise.
+        optional_in_response = ("victim",)
         fields = (
             "id",
             "reference",
@@ -260,6 +331,8 @@ class ReferralSerializer(serializers.ModelSerializer):
             "due_at",
             "overdue",
             "events",
+            "allegation_facts",
+            "victim",
             "created_at",
             "updated_at",
         )
@@ -285,22 +358,42 @@ class ReferralSerializer(serializers.ModelSerializer):
             for c in related(obj.allegation, "consents")
         )
 
+    @extend_schema_field(AllegationFactsSerializer)
+    def get_allegation_facts(self, obj) -> dict:
+        return {}  # filled in by to_representation, which knows the caller
+
+    @extend_schema_field(DisclosedVictimSerializer)
+    def get_victim(self, obj) -> dict | None:
+        return None  # filled in (or the key removed) by to_representation
+
     def to_representation(self, obj):
-        """The prosecutor's office the referral is addressed to also gets the person's identity
-        while their consent to that disclosure is in force (and the read is logged)."""
+        """The facts the referral discloses, as much as the caller may see (``cases.api.facts``);
+        the prosecutor's office addressed also gets the person's identity while their consent
+        to that disclosure is in force. Every confidential value shown is logged as read."""
         data = super().to_representation(obj)
+        data.pop("victim", None)
         request = self.context.get("request")
         office_id = prosecutor_office_id_of(getattr(request, "user", None))
-        victim = getattr(obj.allegation, "victim", None)
-        if office_id and office_id == obj.prosecutor_office_id and data["identity_disclosed"]:
-            if victim is not None and (victim.full_name or victim.date_of_birth):
-                data["victim"] = {
-                    "full_name": victim.full_name,
-                    "date_of_birth": victim.date_of_birth.isoformat()
-                    if victim.date_of_birth
-                    else None,
-                }
-                note_identity_read(self.context, obj)
+        addressed = office_id is not None and office_id == obj.prosecutor_office_id
+        allegation = obj.allegation
+        consented = addressed and data["identity_disclosed"]
+        identity = not addressed and identity_allowed(self.context, allegation)
+        facts, shown = allegation_facts(
+            allegation,
+            medical=addressed or identity,
+            findings=consented or identity,
+            names=identity,
+        )
+        data["allegation_facts"] = facts
+        victim = getattr(allegation, "victim", None)
+        if consented and victim is not None and (victim.full_name or victim.date_of_birth):
+            data["victim"] = {
+                "full_name": victim.full_name,
+                "date_of_birth": victim.date_of_birth.isoformat() if victim.date_of_birth else None,
+            }
+            shown = True
+        if shown:
+            note_identity_read(self.context, obj)
         return data
 
 

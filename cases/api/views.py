@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -25,15 +26,14 @@ from cases.models import (
     Allegation,
     Deadline,
     Evidence,
+    MedicalExamination,
     Perpetrator,
     Referral,
     ReferralEvent,
     prosecutor_office_id_of,
 )
 from cases.uploads import evidence_file_response
-from npm_tracker.core import idempotency
 from npm_tracker.core.access import record_reads
-from npm_tracker.core.api.auth import caller_label
 from npm_tracker.core.api.base import (
     IF_MATCH,
     CountryFilter,
@@ -41,6 +41,7 @@ from npm_tracker.core.api.base import (
     UpdatedSinceFilter,
     UtcDateTimeFilter,
 )
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import AccessChannel, prefetch_list
 
 
@@ -102,6 +103,7 @@ class AllegationViewSet(DomainViewSet):
         responses=AllegationSerializer,
         parameters=[IF_MATCH],
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Moves the allegation to the status `to`, if its lifecycle allows that from the
@@ -129,6 +131,7 @@ class AllegationViewSet(DomainViewSet):
         "type is checked from its content, not its name; a type not accepted, a damaged file "
         "or one over the size limit answers `400` with a code saying which.",
     )
+    @idempotent(replay=lambda view, request, stored, status: view.evidence_response(stored, status))
     @action(
         detail=True,
         methods=["get", "post"],
@@ -160,6 +163,13 @@ class AllegationViewSet(DomainViewSet):
         )
         return Response(EvidenceSerializer(evidence).data, status=201)
 
+    def evidence_response(self, stored: dict, status: int) -> Response:
+        """A replayed upload: the evidence record it made."""
+        evidence = get_object_or_404(
+            Evidence.objects.visible_to(self.request.user), pk=stored["id"]
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status)
+
 
 def _victim_fields(victim):
     if not victim:
@@ -171,7 +181,8 @@ def _victim_fields(victim):
 
 
 class EvidenceFileViewSet(viewsets.GenericViewSet):
-    """``GET /api/v1/evidence/{id}/file/``: the file as uploaded (``confidential`` only)."""
+    """``GET /api/v1/evidence/{id}/file/``: the file as stored (``confidential`` only): the one
+    received, or its copy without metadata for photos (``served_sha256``)."""
 
     scopes_by_action = {"file": "confidential"}
     queryset = Evidence.objects.none()
@@ -181,7 +192,21 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
             return Evidence.objects.none()
         return Evidence.objects.visible_to(self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter(
+                "Repr-Digest",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=(
+                    "RFC 9530 digest of the bytes served, `sha-256=:<base64>:`: the evidence's "
+                    "`served_sha256`, which equals `sha256` unless metadata was removed."
+                ),
+            )
+        ],
+    )
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         """Downloads the evidence file. Each download is recorded as a read."""
@@ -217,10 +242,21 @@ class ReferralViewSet(DomainViewSet):
 
     def base_queryset(self):
         return Referral.objects.select_related(
-            "prosecutor_office", "allegation__country", "allegation__victim"
+            "prosecutor_office",
+            "allegation__country",
+            "allegation__victim",
+            "allegation__facility__region",
+            "allegation__place_of_incident",
         ).prefetch_related(
             prefetch_list("deadlines"),
             prefetch_list("allegation__consents"),
+            # The facts the referral discloses (``cases.api.facts``).
+            prefetch_list("allegation__methods"),
+            prefetch_list("allegation__perpetrators", Perpetrator.objects.select_related("agency")),
+            prefetch_list(
+                "allegation__medical_examinations",
+                MedicalExamination.objects.select_related("consistency"),
+            ),
             prefetch_list("events", ReferralEvent.objects.order_by("occurred_at", "created_at")),
         )
 
@@ -241,6 +277,7 @@ class ReferralViewSet(DomainViewSet):
         responses={201: ReferralSerializer},
         parameters=[IF_MATCH],
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def events(self, request, pk=None):
         """Records what happened to the referral at the prosecutor's office (`kind`, see the
@@ -256,35 +293,25 @@ class ReferralViewSet(DomainViewSet):
         return self.detail_response(referral, status_code=201)
 
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The same key with the same body answers the same result; with another body, 409.",
-)
-
-
 class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     """``POST /api/v1/complaints/``: intake for terminals, hotlines and partner systems."""
 
     serializer_class = ComplaintSerializer
     scopes_by_action = {"create": "complaints"}
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: ComplaintResultSerializer})
+    @extend_schema(responses={201: ComplaintResultSerializer})
+    @idempotent(
+        required=True,
+        # The answer names no person: it is stored whole. The fingerprint is the body alone,
+        # as it has been since complaints took keys (stored keys keep replaying).
+        remember=lambda response: response.data,
+        replay=lambda view, request, stored, status: Response(stored, status=status),
+        fingerprint=lambda request: request.data,
+    )
     def create(self, request, *args, **kwargs):
         """Takes in a complaint from a terminal, hotline or partner system; it becomes an
         allegation with its reference. The same `Idempotency-Key` with the same body answers the
         first result again and creates nothing; with another body, `409 idempotency_conflict`."""
-        status, body = idempotency.once(
-            caller=caller_label(request.user),
-            key=request.headers.get("Idempotency-Key"),
-            body=request.data,
-            run=lambda: self._intake(request),
-        )
-        return Response(body, status=status)
-
-    def _intake(self, request) -> tuple[int, dict]:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -297,4 +324,6 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             text=data["text"],
             complainant=_victim_fields(data.get("complainant")),
         )
-        return 201, {"allegation": str(allegation.pk), "reference": allegation.reference}
+        return Response(
+            {"allegation": str(allegation.pk), "reference": allegation.reference}, status=201
+        )

@@ -353,6 +353,20 @@ class Evidence(AllegationPart):
         validators=[RegexValidator(r"^[0-9a-f]{64}$")],
         help_text=_("Of the file as received (before any metadata was removed)."),
     )
+    served_sha256 = models.CharField(
+        _("SHA-256 of the stored file"),
+        default="",
+        max_length=64,
+        editable=False,
+        validators=[RegexValidator(r"^[0-9a-f]{64}$")],
+        help_text=_(
+            "Of the file as stored and downloaded: differs from the received one when "
+            "metadata was removed."
+        ),
+    )
+    served_size = models.PositiveBigIntegerField(
+        _("size of the stored file"), null=True, editable=False
+    )
     description = models.TextField(_("description"), blank=True)
     supersedes = models.OneToOneField(
         "self",
@@ -381,10 +395,18 @@ class Evidence(AllegationPart):
                 condition=Q(sha256__regex=r"^[0-9a-f]{64}$"),
                 name="cases_evidence_sha256_hex",
             ),
+            models.CheckConstraint(
+                # Empty only for a file of an earlier release that could not be read.
+                condition=Q(served_sha256__regex=r"^[0-9a-f]{64}$") | Q(served_sha256=""),
+                name="cases_evidence_served_sha256_hex",
+            ),
         ]
         triggers = [
             no_delete,
-            pgtrigger.ReadOnly(name="evidence_file_immutable", fields=["file", "sha256", "size"]),
+            pgtrigger.ReadOnly(
+                name="evidence_file_immutable",
+                fields=["file", "sha256", "size", "served_sha256", "served_size"],
+            ),
         ]
 
     def __str__(self) -> str:

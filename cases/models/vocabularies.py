@@ -107,8 +107,14 @@ class ProsecutorClient(models.Model):
         verbose_name = _("prosecutor's office of an API client")
         verbose_name_plural = _("prosecutor's offices of API clients")
 
+    # What the office's webhooks may hear: events of its own referrals (``ApiClient.binding``).
+    webhook_events = ("referral.status_changed", "referral.overdue")
+
     def __str__(self) -> str:
         return f"{self.api_client} → {self.office}"
+
+    def webhook_fields(self) -> dict:
+        return {"prosecutor_office_id": self.office_id}
 
     def clean(self):
         if self.api_client_id and self.office_id:

@@ -65,6 +65,9 @@ def evidence_save(*, actor: Actor, evidence: Evidence) -> Evidence:
         except ValidationError as error:
             raise ValidationError({"file": error.error_list}) from error
         evidence.sha256, evidence.size = _fingerprint(upload)  # the file as received
+        # The file as stored and served: another file when its metadata was removed.
+        evidence.served_sha256 = hashlib.sha256(checked.content).hexdigest()
+        evidence.served_size = len(checked.content)
         evidence.filename = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
         evidence.content_type = checked.content_type
         evidence.metadata_removed = checked.metadata_removed

@@ -1,6 +1,7 @@
 """Evidence uploads: type by content, bounded size, photos stored without EXIF/GPS (the SHA-256
 of the file as received kept), nothing stored when refused."""
 
+import base64
 import hashlib
 import io
 
@@ -102,3 +103,39 @@ def test_the_api_answers_a_refused_file_with_a_problem(reference):
     )
     body = assert_problem(response, 400, "file_type_not_accepted")
     assert "file" in body["errors"] and Evidence.objects.count() == 0
+
+
+def _repr_digest(content: bytes) -> str:
+    return "sha-256=:" + base64.b64encode(hashlib.sha256(content).digest()).decode() + ":"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [("cell.jpg", photo("JPEG"), "photo"), ("s.pdf", pdf("statement"), "document")],
+)
+def test_the_download_is_verifiable_against_the_hash_the_api_states(reference, name, content, kind):
+    """``sha256`` is the file as received; ``served_sha256`` is the file the download serves
+    (a photo loses its metadata, so they differ), and the download says its own digest."""
+    allegation = make_allegation()
+    client = api_as(scopes="read write confidential")
+    created = client.post(
+        f"/api/v1/allegations/{allegation.pk}/evidence/",
+        {"kind": kind, "file": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
+    assert created.status_code == 201, created.content
+    item = created.json()
+    listed = client.get(f"/api/v1/allegations/{allegation.pk}/evidence/").json()
+    assert listed == [item]
+    assert item["sha256"] == item["original_sha256"] == hashlib.sha256(content).hexdigest()
+    assert item["size"] == item["original_size"] == len(content)
+
+    download = client.get(f"/api/v1/evidence/{item['id']}/file/")
+    served = b"".join(download.streaming_content)
+    assert download.status_code == 200
+    assert hashlib.sha256(served).hexdigest() == item["served_sha256"]
+    assert len(served) == item["served_size"]
+    assert download["Repr-Digest"] == _repr_digest(served)
+    assert (item["served_sha256"] != item["sha256"]) is (kind == "photo")
+    assert item["metadata_removed"] is (kind == "photo")

@@ -21,6 +21,7 @@ from npm_tracker.core.api.base import (
     TransitionSerializer,
     UpdatedSinceFilter,
 )
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import prefetch_list
 
 
@@ -129,6 +130,7 @@ class VisitViewSet(DomainViewSet):
         return visit
 
     @extend_schema(request=TransitionSerializer, responses=VisitSerializer, parameters=[IF_MATCH])
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Moves the visit to the status `to`, if its lifecycle allows that from the current
@@ -166,6 +168,7 @@ class RecommendationViewSet(DomainViewSet):
     @extend_schema(
         request=TransitionSerializer, responses=RecommendationSerializer, parameters=[IF_MATCH]
     )
+    @idempotent()
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Moves the recommendation to the status `to`, if its lifecycle allows that from the

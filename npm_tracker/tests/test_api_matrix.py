@@ -95,15 +95,18 @@ OWN_WEBHOOK = {
     "write": 200,
     "confidential": 404,
     "complaints": 403,
-    "prosecutor": 403,
-    "prosecutor_other": 403,
+    "prosecutor": 404,
+    "prosecutor_other": 404,
     "other_country": 404,
 }
+# What a prosecutor's office client may call besides its referrals: the vocabularies, and
+# webhooks of its own (another caller's webhook does not exist for it).
+PROSECUTOR_TOO = {"prosecutor": 200, "prosecutor_other": 200}
 # Reports need the ``reports`` scope (held here by the write, confidential and KG callers).
 REPORTS_READ = {**R_LIST, "read": 403}
 
 MATRIX = {
-    ("get", "/api/v1/vocabularies/{name}/"): R_LIST,
+    ("get", "/api/v1/vocabularies/{name}/"): {**R_LIST, **PROSECUTOR_TOO},
     ("get", "/api/v1/facilities/"): R_LIST,
     ("post", "/api/v1/facilities/"): W_CREATE,
     ("get", "/api/v1/facilities/{id}/"): R_DETAIL,
@@ -150,8 +153,13 @@ MATRIX = {
         "prosecutor_other": 403,
         "other_country": 403,
     },
-    ("get", "/api/v1/webhooks/"): {**R_LIST, "complaints": 403},
-    ("post", "/api/v1/webhooks/"): {**W_CREATE, "other_country": 201},
+    ("get", "/api/v1/webhooks/"): {**R_LIST, **PROSECUTOR_TOO},
+    ("post", "/api/v1/webhooks/"): {
+        **W_CREATE,
+        "other_country": 201,
+        "prosecutor": 201,
+        "prosecutor_other": 201,
+    },
     ("get", "/api/v1/webhooks/{id}/"): OWN_WEBHOOK,
     ("delete", "/api/v1/webhooks/{id}/"): {
         **OWN_WEBHOOK,
@@ -297,7 +305,8 @@ def bodies(world):
             "received_at": "2026-03-02T11:00:00+05:00",
             "text": "x",
         },
-        "/api/v1/webhooks/": {"url": "https://p.example/h", "events": ["allegation.created"]},
+        # An event every caller may subscribe to (a prosecutor's office only to ``referral.*``).
+        "/api/v1/webhooks/": {"url": "https://p.example/h", "events": ["referral.status_changed"]},
         "/api/v1/reports/": {
             "kind": "periodic_statistics",
             "country": "KZ",
@@ -391,7 +400,7 @@ def _check_only_permitted(role, template, body, world):
             assert str(item.get("id")) not in ids, (template, item)
             if "country" in item and template != "/api/v1/vocabularies/{name}/":
                 assert item["country"] in ("KG", None), (template, item)
-    elif role == "prosecutor_other":
+    elif role == "prosecutor_other" and template != "/api/v1/vocabularies/{name}/":
         assert results == [], template
     else:
         for item in results:

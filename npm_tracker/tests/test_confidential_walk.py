@@ -420,6 +420,31 @@ def test_no_api_client_sees_a_confidential_value_it_may_not(walk_world, country,
     assert not failures, "\n".join(map(str, failures))
 
 
+def test_the_prosecutors_client_sees_only_what_its_referral_discloses(walk_world):
+    """Without the person's consent the office addressed gets the injuries its referral letter
+    states, logged as read, and nothing else; of the other country's case, nothing."""
+    kz = walk_world["cases"]["KZ"]
+    client = api_as("KZ", "prosecutor", office=kz.referral.prosecutor_office.code)
+    failures: list = []
+    seen: set = set()
+    for method, url, _data in api_requests(walk_world):
+        before = set(AccessLog.objects.values_list("pk", flat=True))
+        text = _body(getattr(client, method)(url))
+        logged = set(
+            AccessLog.objects.exclude(pk__in=before).values_list("allegation_id", flat=True)
+        )
+        for code, case_values in SECRETS.items():
+            shown = {label for label, value in case_values.items() if value in text}
+            allowed = {"injuries"} if code == "KZ" else set()
+            seen.update((code, label) for label in shown)
+            if shown - allowed:
+                failures.append((url, code, "shown without the right", shown - allowed))
+            elif shown and walk_world["cases"][code].pk not in logged:
+                failures.append((url, code, "shown without an access-log row", shown))
+    assert ("KZ", "injuries") in seen  # the walk reached the referral's facts
+    assert not failures, "\n".join(map(str, failures))
+
+
 def test_no_confidential_value_is_in_any_records_title(walk_world):
     """``__str__`` shows in page titles, lists, choices and history: never a confidential value."""
     failures = []

@@ -2,12 +2,14 @@
 
 from django.db import transaction
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +17,8 @@ from rest_framework.views import APIView
 from cases.models import Referral
 from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
-from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter, etag_of
+from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
@@ -86,11 +89,12 @@ class ReportViewSet(
             200: OpenApiResponse(ReportRunSerializer, description="The existing run of this key."),
         },
     )
+    @idempotent(replay=lambda view, request, stored, status: view.run_response(stored, status))
     def create(self, request, *args, **kwargs):
         """Asks for a report. A new run is queued (`202`, status `pending`); asking again for the
-        same kind, scope, period, language and version answers the existing run; a failed one
-        is retried under the same id; `refresh: true` replaces it with a new run. A
-        `referral_letter` also needs the `confidential` scope."""
+        same kind, scope, period, language and version answers the existing run (`200`); a
+        failed one is retried under the same id (`202`); `refresh: true` replaces it with a new
+        run. A `referral_letter` also needs the `confidential` scope."""
         serializer = ReportRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -102,10 +106,17 @@ class ReportViewSet(
             data["visit"] = self._subject(Visit, subject_id)
         elif kind == ReportKind.REFERRAL_LETTER:
             data["referral"] = self._subject(Referral, subject_id)
+        asked_at = timezone.now()
         with transaction.atomic():
             run, created = services.request_run(actor=request.user, refresh=refresh, **data)
-        body = ReportRunSerializer(run, context={"request": request}).data
-        return Response(body, status=202 if created or run.status == RunStatus.PENDING else 200)
+        # 202 when this request queued work: a new run, or a failed one queued again (its
+        # ``updated_at`` moved now); asked again for a run already there: 200 (CONTRACT.md).
+        requeued = run.status == RunStatus.PENDING and run.updated_at >= asked_at
+        return self.run_response({"id": run.pk}, 202 if created or requeued else 200, run)
+
+    def run_response(self, stored: dict, status: int, run=None) -> Response:
+        run = run or get_object_or_404(self.get_queryset(), pk=stored["id"])
+        return Response(ReportRunSerializer(run, context={"request": self.request}).data, status)
 
     def _subject(self, model, pk):
         subject = model.objects.visible_to(self.request.user).filter(pk=pk).first()

@@ -38,7 +38,7 @@ def test_request_follow_and_download_a_report(reference):
     assert body["status"] == "pending" and body["id"]
     # Asked again while pending: the same run.
     again = client.post("/api/v1/reports/", PERIODIC, format="json")
-    assert again.json()["id"] == body["id"]
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
     assert_problem(client.get(f"/api/v1/reports/{body['id']}/file/"), 409, "report_not_ready")
 
     assert services.render(body["id"]) == "done"  # what the worker does

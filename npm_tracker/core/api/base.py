@@ -17,9 +17,9 @@ from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
-from npm_tracker.core.models import COUNTRY_CODES, related
 from npm_tracker.core.api.filters import refuse_unreadable
-from npm_tracker.core.models import related
+from npm_tracker.core.api.replay import idempotent
+from npm_tracker.core.models import COUNTRY_CODES, related
 from npm_tracker.core.services import mark_locked
 
 IF_MATCH = OpenApiParameter(
@@ -143,6 +143,8 @@ class CountryFilter(django_filters.CharFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("field_name", "country__code")
         super().__init__(**kwargs)
+
+
 class ScopedIdFilter(django_filters.UUIDFilter):
     """A record named by id: one the caller may not see filters to an empty list, exactly like
     one that does not exist (neither answer tells that the record exists)."""
@@ -249,7 +251,8 @@ class DomainViewSet(
     read_serializer_class = None
 
     def detail_response(self, obj, status_code=200):
-        obj = self.get_queryset().get(pk=obj.pk)
+        """The record (or the record of this id) as the caller sees it now, with its ETag."""
+        obj = get_object_or_404(self.get_queryset(), pk=getattr(obj, "pk", obj))
         serializer_class = self.read_serializer_class or self.get_serializer_class()
         data = serializer_class(obj, context=self.get_serializer_context()).data
         response = Response(data, status=status_code)
@@ -270,6 +273,7 @@ class DomainViewSet(
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
+    @idempotent()
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

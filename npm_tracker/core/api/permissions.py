@@ -1,6 +1,7 @@
 """Scopes per operation: reading needs ``read``, writing ``write``; a view may name other scopes
 per action (``scopes_by_action``) or accept any of several (``scopes_any_of``). A prosecutor's
-office client reaches only the actions a view opens to it (``prosecutor_actions``).
+office client reaches only the actions a view opens to it (``prosecutor_actions``; the HTTP
+methods, for a view without actions).
 
 ``scope_alternatives`` is the one declaration: the permission check below and the published
 schema (``security`` of each operation, npm_tracker/core/api/schema.py) both read it."""
@@ -22,7 +23,9 @@ def scope_alternatives(view, action, method: str) -> tuple[frozenset[str], ...]:
         if needed is None:
             needed = "read" if method.upper() in SAFE_METHODS else "write"
         alternatives = [frozenset({needed})]
-    if action in getattr(view, "prosecutor_actions", ()):
+    # A view without actions (an APIView) names the HTTP methods it opens.
+    opened = action if action is not None else method.lower()
+    if opened in getattr(view, "prosecutor_actions", ()):
         alternatives.extend(frozenset({scope}) for scope in sorted(BOUND_SCOPES))
     return tuple(alternatives)
 

@@ -2,16 +2,24 @@
 their delivery log. The signing secret is shown once, at registration."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from npm_tracker.core import netguard
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
 from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
+from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, new_secret
+
+
+def _binding(user):
+    """The organisation a client is bound to (a prosecutor's office), or ``None``."""
+    return user.api_client.binding() if isinstance(user, ClientPrincipal) else None
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -20,12 +28,38 @@ class WebhookSerializer(serializers.ModelSerializer):
         allow_empty=False,
         help_text="The events to deliver.",
     )
+    prosecutor_office: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Set for a prosecutor's office client: the webhook hears only of the referrals "
+            "addressed to that office (events `referral.*`)."
+        ),
+    )
 
     class Meta:
         model = Webhook
-        fields: tuple[str, ...] = ("id", "url", "events", "created_at", "updated_at")
+        fields: tuple[str, ...] = (
+            "id",
+            "url",
+            "events",
+            "prosecutor_office",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = ("id", "created_at", "updated_at")
         extra_kwargs = {"url": {"help_text": "Where deliveries are POSTed (https)."}}
+
+    def validate_events(self, value):
+        request = self.context.get("request")
+        binding = _binding(request.user) if request is not None else None
+        allowed = getattr(binding, "webhook_events", None)
+        if allowed is not None and set(value) - set(allowed):
+            raise serializers.ValidationError(
+                _("This client may subscribe only to: %(events)s.") % {"events": ", ".join(allowed)}
+            )
+        return value
 
     def validate_url(self, value):
         # The model's rule, with its code, before anything is written.
@@ -82,14 +116,21 @@ class WebhookViewSet(
     serializer_class = WebhookSerializer
     filterset_class = WebhookFilter
     queryset = Webhook.objects.none()
+    # A prosecutor's office client registers webhooks for its own referrals.
+    prosecutor_actions = ("list", "retrieve", "create", "destroy", "deliveries")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Webhook.objects.none()
         user = self.request.user
-        return Webhook.objects.filter(owner=caller_label(user), is_active=True).visible_to(user)
+        return (
+            Webhook.objects.filter(owner=caller_label(user), is_active=True)
+            .select_related("prosecutor_office")
+            .visible_to(user)
+        )
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
+    @idempotent(replay=lambda view, request, stored, status: view.created_response(stored, status))
     def create(self, request, *args, **kwargs):
         """Registers a webhook for the events named. The answer holds the signing `secret`,
         shown this once."""
@@ -102,16 +143,23 @@ class WebhookViewSet(
             else user.staff_profile.countries.order_by("code").first()
         )
         with transaction.atomic():
+            binding = _binding(user)
             hook = Webhook(
                 owner=caller_label(user),
                 country=country,
                 url=serializer.validated_data["url"],
                 events=sorted(set(serializer.validated_data["events"])),
                 secret=new_secret(),
+                **(binding.webhook_fields() if binding is not None else {}),
             )
             hook.full_clean()
             hook.save()
         return Response(WebhookCreatedSerializer(hook).data, status=201)
+
+    def created_response(self, stored: dict, status: int) -> Response:
+        """A replayed registration: the webhook it made, with its secret, as the first answer."""
+        hook = get_object_or_404(self.get_queryset(), pk=stored["id"])
+        return Response(WebhookCreatedSerializer(hook).data, status=status)
 
     def perform_destroy(self, instance):
         # The delivery log stays: the webhook is switched off, not erased.

@@ -56,6 +56,16 @@ class ApiClient(models.Model):
     def scope_set(self) -> frozenset:
         return frozenset(self.scopes.split())
 
+    def binding(self):
+        """The record that binds this client to an organisation (``bindings``), or ``None``.
+        It says what the client's webhooks may hear: ``webhook_events`` (the events allowed)
+        and ``webhook_fields()`` (what the webhook records of the organisation)."""
+        for relation in self.bindings:
+            record = getattr(self, relation, None)
+            if record is not None:
+                return record
+        return None
+
 
 def register_binding(relation: str) -> None:
     """Read ``relation`` (a reverse one-to-one of ``ApiClient``) with every token."""
@@ -103,6 +113,18 @@ class Webhook(models.Model):
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Set from the client that registers it (``ApiClient.binding``): such a webhook hears only
+    # of the referrals addressed to that office. Named by string, so the core imports no app.
+    prosecutor_office = models.ForeignKey(
+        "cases.ProsecutorOffice",
+        verbose_name=_("prosecutor's office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("Only the referrals addressed to this office, for its own client."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
