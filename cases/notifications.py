@@ -194,16 +194,21 @@ def notify_overdue(*, now=None, limit: int = 500) -> int:
             if not batch:
                 break
             limit -= len(batch)
-            referrals: dict = {}  # each country's webhooks hear of its own referrals only
+            # Each country's webhooks hear of its own referrals only, and an office's of its own.
+            referrals: dict = {}
             for deadline in batch:
-                if deadline.referral_id and deadline.unreachable_at is None:
-                    referrals.setdefault(deadline.country_id, []).append(deadline.referral_id)
-            for country_id, referral_ids in referrals.items():
+                if deadline.referral is not None and deadline.unreachable_at is None:
+                    office_id = deadline.referral.prosecutor_office_id
+                    referrals.setdefault((deadline.country_id, office_id), []).append(
+                        deadline.referral_id
+                    )
+            for (country_id, office_id), referral_ids in referrals.items():
                 webhooks.emit_many(
                     "referral.overdue",
                     country_id=country_id,
                     object_type="referral",
                     object_ids=referral_ids,
+                    prosecutor_office_id=office_id,
                 )
             officers = _officers(d.officer_id for d in batch)  # type: ignore[attr-defined]  # annotated by _with_officer
             without = {d.country_id for d in batch if d.officer_id not in officers}  # type: ignore[attr-defined]

@@ -16,8 +16,8 @@ from npm_tracker.core.models import related
 
 
 class FacilityRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
+    id = serializers.UUIDField(help_text="The facility's id.")
+    name = serializers.CharField(help_text="The facility's name.")
 
 
 class PerpetratorFactsSerializer(serializers.Serializer):
@@ -25,8 +25,8 @@ class PerpetratorFactsSerializer(serializers.Serializer):
         optional_in_response = ("name",)
 
     agency = serializers.CharField(help_text="Code of the agency (vocabulary `agencies`).")
-    unit = serializers.CharField()
-    rank = serializers.CharField()
+    unit = serializers.CharField(help_text="The unit, as the person described it.")
+    rank = serializers.CharField(help_text="The rank, as the person described it.")
     name = serializers.CharField(help_text="Only for callers with `confidential`.")
 
 
@@ -34,9 +34,11 @@ class ExaminationFactsSerializer(serializers.Serializer):
     class Meta:
         optional_in_response = ("findings",)
 
-    examined_on = serializers.DateField()
-    institution = serializers.CharField()
-    istanbul_protocol = serializers.BooleanField()
+    examined_on = serializers.DateField(help_text="The day of the examination.")
+    institution = serializers.CharField(help_text="Who examined the person.")
+    istanbul_protocol = serializers.BooleanField(
+        help_text="The examination followed the Istanbul Protocol."
+    )
     consistency = serializers.CharField(
         allow_null=True, help_text="Code of the Istanbul Protocol consistency level."
     )
@@ -52,35 +54,50 @@ class AllegationFactsSerializer(serializers.Serializer):
     class Meta:
         optional_in_response = ("injuries",)
 
-    reference = serializers.CharField()
-    received_at = serializers.DateTimeField()
-    facility = FacilityRefSerializer(allow_null=True)
+    reference = serializers.CharField(help_text="The allegation's reference.")
+    received_at = serializers.DateTimeField(help_text="When the NPM received the allegation.")
+    facility = FacilityRefSerializer(
+        allow_null=True, help_text="Where the person was held, or null if not known."
+    )
     region = serializers.CharField(
         allow_null=True, help_text="Code of the facility's region (vocabulary `regions`)."
     )
     place_of_incident = serializers.CharField(help_text="Code (`places-of-incident`).")
-    incident_date = serializers.DateField(allow_null=True)
-    incident_date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    incident_date = serializers.DateField(
+        allow_null=True, help_text="When it happened, as precisely as known; null if not known."
+    )
+    incident_date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        help_text="How precise `incident_date` is (day, month or year).",
+    )
     methods = serializers.ListField(
         child=serializers.CharField(), help_text="Codes (vocabulary `methods`)."
     )
-    summary = serializers.CharField()
-    urgent = serializers.BooleanField()
-    death_in_custody = serializers.BooleanField()
-    serious_injury = serializers.BooleanField()
+    summary = serializers.CharField(help_text="What is alleged, in the NPM's words.")
+    urgent = serializers.BooleanField(
+        help_text="Death in custody, serious injury or a minor: the urgent clocks run."
+    )
+    death_in_custody = serializers.BooleanField(help_text="A death in custody.")
+    serious_injury = serializers.BooleanField(help_text="A serious injury was reported.")
     injuries = serializers.CharField(
         help_text=(
             "The injuries described: for the office addressed (as in the referral letter) and "
             "for callers who may see medical data."
         )
     )
-    medical_examinations = ExaminationFactsSerializer(many=True)
-    perpetrators = PerpetratorFactsSerializer(many=True)
+    medical_examinations = ExaminationFactsSerializer(
+        many=True, help_text="The medical examinations recorded, oldest first."
+    )
+    perpetrators = PerpetratorFactsSerializer(
+        many=True, help_text="The alleged perpetrators, as described."
+    )
 
 
 class DisclosedVictimSerializer(serializers.Serializer):
-    full_name = serializers.CharField()
-    date_of_birth = serializers.DateField(allow_null=True)
+    full_name = serializers.CharField(help_text="The person's full name.")
+    date_of_birth = serializers.DateField(
+        allow_null=True, help_text="The person's date of birth, or null if not known."
+    )
 
 
 def allegation_facts(

@@ -203,6 +203,7 @@ def referral_transition(
             country_id=country.pk,
             object_type="referral",
             object_id=referral.pk,
+            prosecutor_office_id=referral.prosecutor_office_id,
         )
     if kind == "sent":
         deadlines.clocks_meet(

@@ -84,8 +84,15 @@ def _send(spec: Kind, ids: list[str], *, countdown: float = 0) -> bool:
     limit is sent with the message: the worker's own settings decide it."""
     try:
         for job_id in ids:
+            # An explicit None: send_task would otherwise copy the limits of a task registered
+            # in this process into the message, and the caller's settings would decide.
             current_app.send_task(
-                spec.task, args=[job_id], countdown=countdown or None, ignore_result=True
+                spec.task,
+                args=[job_id],
+                countdown=countdown or None,
+                ignore_result=True,
+                time_limit=None,
+                soft_time_limit=None,
             )
     except Exception:
         log.warning("outbox: %s job(s) of %s not sent; the sweep sends them", len(ids), spec.name)

@@ -98,7 +98,7 @@ def test_a_generated_client_imports_and_creates_patches_and_moves_a_visit(
         client=partner,
         body=models.FacilityRequest(
             name="ИВС ДП г. Караганды",
-            country="KZ",
+            country=models.CountryEnum.KZ,
             region="kz_karaganda",
             facility_type="ivs",
             agency="kz_mvd",

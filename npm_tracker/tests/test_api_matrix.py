@@ -4,6 +4,7 @@ exact status, and lists that hold only what the caller may see.
 One declarative table below; a route of the schema missing from it fails the test.
 """
 
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from facilities.models import ExaminedArea
 from facilities.services import recommendation_create
 from facilities.tests.factories import make_facility, make_visit
 from npm_tracker.core.api.oauth import BOUND_SCOPES, SCOPES
-from npm_tracker.core.models import Webhook
+from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import new_secret
 from npm_tracker.tests.api_helpers import new_client, token_for
 from reports.models import ReportRun
@@ -168,6 +169,9 @@ MATRIX = {
         "other_country": 404,
     },
     ("get", "/api/v1/webhooks/{id}/deliveries/"): OWN_WEBHOOK,
+    ("post", "/api/v1/webhooks/{id}/ping/"): {**OWN_WEBHOOK, "write": 202, "read": 403},
+    ("post", "/api/v1/webhooks/{id}/redeliver/"): {**OWN_WEBHOOK, "write": 202, "read": 403},
+    ("post", "/api/v1/webhooks/{id}/rotate-secret/"): {**OWN_WEBHOOK, "read": 403},
     ("get", "/api/v1/reports/"): REPORTS_READ,
     ("post", "/api/v1/reports/"): {**W_CREATE, "write": 202, "confidential": 202},
     ("get", "/api/v1/reports/{id}/"): {**REPORTS_READ, "other_country": 404},
@@ -220,6 +224,17 @@ def world(reference, settings, tmp_path):
         events=["allegation.created"],
         secret=new_secret(),
     )
+    delivered = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event_id=uuid.uuid4(),
+        event="allegation.created",
+        occurred_at=received,
+        object_type="allegation",
+        object_id=str(allegation.pk),
+        attempt=1,
+        response_status=200,
+        succeeded=True,
+    )
     fresh = make_allegation(received_at=received, facility=facility)
     report = ReportRun.objects.create(
         kind="periodic_statistics",
@@ -244,6 +259,7 @@ def world(reference, settings, tmp_path):
     return {
         "clients": clients,
         "ids": ids,
+        "delivered_event": str(delivered.event_id),
         "facility": facility,
         "visit": visit,
         "allegation": allegation,
@@ -307,6 +323,7 @@ def bodies(world):
         },
         # An event every caller may subscribe to (a prosecutor's office only to ``referral.*``).
         "/api/v1/webhooks/": {"url": "https://p.example/h", "events": ["referral.status_changed"]},
+        "/api/v1/webhooks/{id}/redeliver/": {"event_id": world["delivered_event"]},
         "/api/v1/reports/": {
             "kind": "periodic_statistics",
             "country": "KZ",

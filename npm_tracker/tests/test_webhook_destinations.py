@@ -2,6 +2,7 @@
 model form, such as the admin's), and a delivery connects only to the address it checked, never
 follows a redirect, and logs why it refused."""
 
+import contextlib
 import socket
 import threading
 import uuid
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.forms import modelform_factory
 
+from npm_tracker.core import outbox
 from npm_tracker.core.models import Country, Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import deliver, new_secret
 from npm_tracker.tests.api_helpers import api_as, assert_problem
@@ -195,9 +197,17 @@ def make_hook(url):
 def run_delivery(hook):
     event_id = str(uuid.uuid4())
     occurred_at = "2026-03-02T10:00:00+00:00"
-    deliver.apply(
-        args=(str(hook.pk), event_id, "allegation.created", occurred_at, "allegation", "a-1")
-    )
+    payload = {
+        "webhook": str(hook.pk),
+        "event_id": event_id,
+        "event": "allegation.created",
+        "occurred_at": occurred_at,
+        "object_type": "allegation",
+        "object_id": "a-1",
+    }
+    # One attempt, as the outbox makes it; a refusal is retried later (outbox.Retry).
+    with contextlib.suppress(outbox.Retry):
+        deliver(payload, 1)
     return list(WebhookDelivery.objects.filter(event_id=event_id).order_by("attempt"))
 
 

@@ -1,20 +1,21 @@
 """``/api/v1/webhooks/``: a caller registers, lists and deletes its own webhooks and reads
-their delivery log. The signing secret is shown once, at registration."""
+their delivery log. The signing secret is shown once, at registration and at each rotation;
+a webhook can be pinged, and a logged event delivered again."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from npm_tracker.core import netguard
+from npm_tracker.core import netguard, webhooks
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
 from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
 from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import Webhook, WebhookDelivery
-from npm_tracker.core.webhooks import EVENTS, new_secret
+from npm_tracker.core.webhooks import EVENTS, LOGGED_EVENTS, new_secret
 
 
 def _binding(user):
@@ -76,8 +77,37 @@ class WebhookCreatedSerializer(WebhookSerializer):
         fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
+class RotatedSerializer(WebhookCreatedSerializer):
+    previous_secret_valid_until = serializers.DateTimeField(
+        source="previous_secret_until",
+        read_only=True,
+        help_text="Until then deliveries also carry a signature with the previous secret.",
+    )
+
+    class Meta(WebhookCreatedSerializer.Meta):
+        fields = (*WebhookCreatedSerializer.Meta.fields, "previous_secret_valid_until")
+
+
+class QueuedEventSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField(
+        help_text="The event's id (`X-NPM-Delivery`); its attempts appear in the delivery log."
+    )
+
+
+class RedeliverSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField(help_text="The event to deliver again, from the log.")
+
+
+class EventNotRedeliverable(exceptions.APIException):
+    status_code = 409
+    default_code = "not_redeliverable"
+    default_detail = _(
+        "This event was logged before deliveries kept what they carried; it cannot be sent again."
+    )
+
+
 class DeliverySerializer(serializers.ModelSerializer):
-    event = serializers.ChoiceField(choices=EVENTS, read_only=True, help_text="The event.")
+    event = serializers.ChoiceField(choices=LOGGED_EVENTS, read_only=True, help_text="The event.")
 
     class Meta:
         model = WebhookDelivery
@@ -117,7 +147,16 @@ class WebhookViewSet(
     filterset_class = WebhookFilter
     queryset = Webhook.objects.none()
     # A prosecutor's office client registers webhooks for its own referrals.
-    prosecutor_actions = ("list", "retrieve", "create", "destroy", "deliveries")
+    prosecutor_actions = (
+        "list",
+        "retrieve",
+        "create",
+        "destroy",
+        "deliveries",
+        "ping",
+        "redeliver",
+        "rotate_secret",
+    )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -173,3 +212,61 @@ class WebhookViewSet(
         hook = self.get_object()
         log = WebhookDelivery.objects.filter(webhook=hook).order_by("created_at", "id")[:500]
         return Response(DeliverySerializer(log, many=True).data)
+
+    def _queued(self, event_id: str) -> Response:
+        return Response({"event_id": event_id}, status=202)
+
+    @extend_schema(request=None, responses={202: QueuedEventSerializer})
+    @idempotent(
+        remember=lambda response: dict(response.data),
+        replay=lambda view, request, stored, status: Response(stored, status=status),
+    )
+    @action(detail=True, methods=["post"])
+    def ping(self, request, pk=None):
+        """Sends a test event, `webhook.ping` (its object is the webhook), to this webhook,
+        whatever it subscribed to: signed, retried and logged like any delivery."""
+        hook = self.get_object()
+        with transaction.atomic():
+            event_id = webhooks.ping(hook)
+        return self._queued(event_id)
+
+    @extend_schema(request=RedeliverSerializer, responses={202: QueuedEventSerializer})
+    @idempotent(
+        remember=lambda response: dict(response.data),
+        replay=lambda view, request, stored, status: Response(stored, status=status),
+    )
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, pk=None):
+        """Delivers an event of the log again: the same event id and body as first sent, with
+        fresh signatures (for a receiver that lost it). An event not in this webhook's log
+        answers `404`; one logged before deliveries kept their content, `409
+        not_redeliverable`."""
+        hook = self.get_object()
+        serializer = RedeliverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                event_id = webhooks.redeliver(hook, serializer.validated_data["event_id"])
+        except WebhookDelivery.DoesNotExist:
+            raise exceptions.NotFound(_("This webhook's log has no such event.")) from None
+        except webhooks.NotRedeliverable:
+            raise EventNotRedeliverable() from None
+        return self._queued(event_id)
+
+    @extend_schema(request=None, responses={200: RotatedSerializer})
+    @idempotent(replay=lambda view, request, stored, status: view.rotated_response(stored, status))
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """Gives the webhook a new signing `secret`, shown this once. For
+        `previous_secret_valid_until` (`WEBHOOK_SECRET_OVERLAP_HOURS`, default 24 h) deliveries
+        carry a `v1` signature with each secret in `X-NPM-Signature-Timestamped`;
+        `X-NPM-Signature` uses the new one at once."""
+        hook = self.get_object()
+        with transaction.atomic():
+            webhooks.rotate_secret(hook)
+        return Response(RotatedSerializer(hook).data)
+
+    def rotated_response(self, stored: dict, status: int) -> Response:
+        """A replayed rotation: the webhook with the secret it has now (not rotated again)."""
+        hook = get_object_or_404(self.get_queryset(), pk=stored["id"])
+        return Response(RotatedSerializer(hook).data, status=status)

@@ -112,6 +112,13 @@ class Webhook(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    # After a rotation the old secret still signs deliveries (beside the new one) until then.
+    previous_secret = models.CharField(
+        _("previous signing secret"), max_length=100, blank=True, editable=False
+    )
+    previous_secret_until = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Set from the client that registers it (``ApiClient.binding``): such a webhook hears only
     # of the referrals addressed to that office. Named by string, so the core imports no app.
@@ -158,6 +165,10 @@ class WebhookDelivery(models.Model):
     )
     event_id = models.UUIDField(_("event id"))
     event = models.CharField(_("event"), max_length=64)
+    # What was delivered (ids only), so that it can be delivered again; empty for older rows.
+    occurred_at = models.DateTimeField(_("occurred at"), null=True)
+    object_type = models.CharField(_("object type"), max_length=32, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
     attempt = models.PositiveSmallIntegerField(_("attempt"))
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
