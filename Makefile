@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap messages migrate seed run test screenshots lint format schema backup restore clean bench
+.PHONY: help bootstrap messages migrate seed run test screenshots lint format schema backup restore clean bench fuzz
 
 help:
 	@echo "make run    - set up, migrate, load reference + demo data, start web, worker and beat"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff, import-linter, mypy, makemigrations --check, check, OpenAPI drift"
 	@echo "make schema - regenerate the committed OpenAPI schema (docs/api/openapi.yaml)"
 	@echo "make bench  - load scale-10 data into its own database, measure, write docs/performance.md"
+	@echo "make fuzz   - schemathesis, every check and phase, against a live server on its own database"
 	@echo "make backup - the database and the stored files, encrypted with BACKUP_ENCRYPTION_KEY, into var/backups/<time>/"
 	@echo "make restore BACKUP=var/backups/<time> - check and restore them with the same key (replaces the current data)"
 
@@ -62,6 +63,11 @@ lint: bootstrap
 schema: bootstrap
 	@mkdir -p docs/api
 	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
+# schemathesis, all checks and phases, against gunicorn on its own seeded database (npm_fuzz).
+FUZZ_ARGS ?=
+fuzz: messages
+	@bash scripts/fuzz.sh $(FUZZ_ARGS)
 
 # Its own database (npm_bench), Redis database 1 and port 8300: runs beside `make run`.
 bench: messages

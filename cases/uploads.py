@@ -58,6 +58,8 @@ ACCEPTED = {
     "video/mp4": ("video/mp4", "mp4"),
 }
 UNKNOWN = ("application/octet-stream", "bin")
+# Every type a download can carry (the schema lists them).
+SERVED_TYPES = sorted({content_type for content_type, _ext in ACCEPTED.values()} | {UNKNOWN[0]})
 # Types earlier releases accepted and this one no longer stores: served as bytes, keeping the
 # original name's extension when it is one of these.
 LEGACY_EXTENSIONS = {

@@ -28,7 +28,13 @@ from cases.models import (
 from facilities.models import Agency, Country, Facility, Visit
 from npm_tracker.core import roles
 from npm_tracker.core.api.auth import scopes_of
-from npm_tracker.core.api.base import CodeField, RelatedListSerializer, ScopedPrimaryKeyField
+from npm_tracker.core.api.base import (
+    CodeField,
+    JsonBooleanField,
+    JsonCharField,
+    RelatedListSerializer,
+    ScopedPrimaryKeyField,
+)
 from npm_tracker.core.models import related
 
 
@@ -56,7 +62,7 @@ def holds_confidential(context) -> bool:
 
 
 class VictimSerializer(serializers.Serializer):
-    full_name = serializers.CharField(
+    full_name = JsonCharField(
         required=False, allow_blank=True, max_length=300, help_text="The person's full name."
     )
     date_of_birth = serializers.DateField(
@@ -65,7 +71,7 @@ class VictimSerializer(serializers.Serializer):
     sex = serializers.ChoiceField(
         choices=Sex.choices, required=False, help_text="The person's sex."
     )
-    is_minor = serializers.BooleanField(
+    is_minor = JsonBooleanField(
         required=False, help_text="Under 18 at the time of the incident (the case is urgent)."
     )
     citizenship = serializers.RegexField(
@@ -79,13 +85,13 @@ class VictimSerializer(serializers.Serializer):
 
 class PerpetratorSerializer(serializers.Serializer):
     agency = CodeField(Agency)
-    unit = serializers.CharField(
+    unit = JsonCharField(
         required=False, allow_blank=True, default="", max_length=200, help_text="Their unit."
     )
-    rank = serializers.CharField(
+    rank = JsonCharField(
         required=False, allow_blank=True, default="", max_length=100, help_text="Their rank."
     )
-    name = serializers.CharField(
+    name = JsonCharField(
         required=False,
         allow_blank=True,
         default="",
@@ -100,14 +106,14 @@ class PerpetratorSerializer(serializers.Serializer):
 
 
 class ConsentMapSerializer(serializers.Serializer):
-    prosecutor = serializers.BooleanField(
+    prosecutor = JsonBooleanField(
         required=False, help_text="Consent to disclose the identity to the prosecutor."
     )
-    publication = serializers.BooleanField(required=False, help_text="Consent to publication.")
-    spt = serializers.BooleanField(
+    publication = JsonBooleanField(required=False, help_text="Consent to publication.")
+    spt = JsonBooleanField(
         required=False, help_text="Consent to disclosure to the UN Subcommittee (SPT)."
     )
-    medical_examination = serializers.BooleanField(
+    medical_examination = JsonBooleanField(
         required=False, help_text="Consent to a medical examination."
     )
 
@@ -196,11 +202,11 @@ class AllegationSerializer(serializers.ModelSerializer):
 
 
 class AllegationTransitionSerializer(serializers.Serializer):
-    to = serializers.CharField(help_text="The status to move to.")
-    reason = serializers.CharField(
+    to = JsonCharField(help_text="The status to move to.")
+    reason = JsonCharField(
         required=False, allow_blank=True, default="", help_text="Why it is closed (a code)."
     )
-    note = serializers.CharField(
+    note = JsonCharField(
         required=False, allow_blank=True, default="", help_text="Why, in a few words."
     )
     occurred_at = serializers.DateTimeField(
@@ -217,17 +223,15 @@ class EvidenceSerializer(serializers.ModelSerializer):
     uploaded_at = serializers.DateTimeField(
         source="created_at", read_only=True, help_text="When the file was received."
     )
-    sha256 = serializers.CharField(
-        read_only=True, help_text="SHA-256 (hex) of the file as received."
-    )
+    sha256 = JsonCharField(read_only=True, help_text="SHA-256 (hex) of the file as received.")
     size = serializers.IntegerField(read_only=True, help_text="Size of the file as received.")
-    original_sha256 = serializers.CharField(
+    original_sha256 = JsonCharField(
         source="sha256", read_only=True, help_text="SHA-256 (hex) of the file as received."
     )
     original_size = serializers.IntegerField(
         source="size", read_only=True, help_text="Size in bytes of the file as received."
     )
-    served_sha256 = serializers.CharField(
+    served_sha256 = JsonCharField(
         read_only=True,
         allow_null=True,
         help_text=(
@@ -402,28 +406,26 @@ class ReferralEventInputSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(
         required=False, default=None, help_text="When it happened; now if not given."
     )
-    external_number = serializers.CharField(
+    external_number = JsonCharField(
         required=False,
         allow_blank=True,
         default="",
         help_text="The ERDR or Unified Register number (needed by `registered`).",
     )
-    note = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="A free note."
-    )
-    article = serializers.CharField(
+    note = JsonCharField(required=False, allow_blank=True, default="", help_text="A free note.")
+    article = JsonCharField(
         required=False, allow_blank=True, default="", help_text="The article of the code."
     )
-    sentence = serializers.CharField(
+    sentence = JsonCharField(
         required=False, allow_blank=True, default="", help_text="The sentence passed."
     )
-    addressee = serializers.CharField(
+    addressee = JsonCharField(
         required=False, allow_blank=True, default="", help_text="Where it was forwarded."
     )
     new_term = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="The new term, if extended."
     )
-    document_number = serializers.CharField(
+    document_number = JsonCharField(
         required=False, allow_blank=True, default="", help_text="The number of the document."
     )
 
@@ -433,7 +435,7 @@ class ComplaintSerializer(serializers.Serializer):
     source = CodeField(AllegationSource)
     received_at = serializers.DateTimeField(help_text="When the complaint was received.")
     facility = ScopedPrimaryKeyField(Facility, allow_null=True, required=False)
-    text = serializers.CharField(max_length=20000, help_text="The complaint, as written.")
+    text = JsonCharField(max_length=20000, help_text="The complaint, as written.")
     complainant = VictimSerializer(
         required=False, help_text="The person complaining, if they give their identity."
     )
@@ -441,4 +443,4 @@ class ComplaintSerializer(serializers.Serializer):
 
 class ComplaintResultSerializer(serializers.Serializer):
     allegation = serializers.UUIDField(help_text="The id of the allegation made of it.")
-    reference = serializers.CharField(help_text="The allegation's human reference.")
+    reference = JsonCharField(help_text="The allegation's human reference.")

@@ -32,7 +32,7 @@ from cases.models import (
     ReferralEvent,
     prosecutor_office_id_of,
 )
-from cases.uploads import evidence_file_response
+from cases.uploads import SERVED_TYPES, evidence_file_response
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.api.base import (
     IF_MATCH,
@@ -193,7 +193,8 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
         return Evidence.objects.visible_to(self.request.user)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        # Served with the type its content was found to be at upload (bytes if unknown).
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in SERVED_TYPES},
         parameters=[
             OpenApiParameter(
                 "Repr-Digest",

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facilities.models import Agency, Country, Region
-from npm_tracker.core.api.base import CodeField
+from npm_tracker.core.api.base import CodeField, JsonBooleanField, JsonCharField
 from npm_tracker.core.api.schema import nullable
 from npm_tracker.core.models import COUNTRY_CODES
 from reports.choices import ReportKind, ReportVersion
@@ -41,7 +41,7 @@ class ReportRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The visit (`visit`) or referral (`referral_letter`) the report is about.",
     )
-    refresh = serializers.BooleanField(
+    refresh = JsonBooleanField(
         default=False, help_text="Make a new run even if one exists for the same request."
     )
 
@@ -160,8 +160,8 @@ class SmallCountField(serializers.JSONField):
 
 
 class CountRowSerializer(serializers.Serializer):
-    code = serializers.CharField(allow_null=True, help_text="The code of the row, or null.")
-    name = serializers.CharField(help_text="The row's label, in the caller's language.")
+    code = JsonCharField(allow_null=True, help_text="The code of the row, or null.")
+    name = JsonCharField(help_text="The row's label, in the caller's language.")
     count = SmallCountField()
 
 
@@ -225,8 +225,8 @@ class RecommendationFiguresSerializer(serializers.Serializer):
 
 class StatisticsSerializer(serializers.Serializer):
     country = serializers.ChoiceField(choices=COUNTRY_CODES, help_text="The country.")
-    region = serializers.CharField(allow_null=True, help_text="The region asked for, or null.")
-    agency = serializers.CharField(allow_null=True, help_text="The agency asked for, or null.")
+    region = JsonCharField(allow_null=True, help_text="The region asked for, or null.")
+    agency = JsonCharField(allow_null=True, help_text="The agency asked for, or null.")
     period_start = serializers.DateField(help_text="The first day of the period.")
     period_end = serializers.DateField(help_text="The last day of the period.")
     visits = VisitFiguresSerializer(help_text="Monitoring visits of the period.")

@@ -19,6 +19,7 @@ from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
 from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
 from npm_tracker.core.api.replay import idempotent
+from npm_tracker.core.api.schema import answers
 from npm_tracker.core.models import AccessChannel
 from reports import selectors, services
 from reports.api.serializers import (
@@ -135,6 +136,7 @@ class ReportViewSet(
         content_negotiation_class=FileNegotiation,
         url_name="file",
     )
+    @answers("409")
     def file(self, request, pk=None):
         """Downloads the report's PDF, whatever the `Accept` header says; a run not yet done
         answers `409 report_not_ready`. Each download is recorded."""

@@ -4,7 +4,7 @@ import hashlib
 from datetime import UTC
 
 import django_filters
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.http import parse_etags
 from django_filters.constants import EMPTY_VALUES
@@ -17,7 +17,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
 
 from npm_tracker.core.api.errors import PreconditionFailed
-from npm_tracker.core.api.filters import refuse_unreadable
+from npm_tracker.core.api.filters import TrueFalseWidget, refuse_unreadable
 from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import COUNTRY_CODES, related
 from npm_tracker.core.services import mark_locked
@@ -86,6 +86,34 @@ class RelatedManyField(ManyRelatedField):
         return _related_records(self, instance)
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` as JSON: DRF's field also takes ``0``, ``1``, ``"yes"``, ``"on"``
+    and more, which would hide a partner's bug behind a plausible value."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class JsonCharField(serializers.CharField):
+    """Text as a JSON string: DRF's field also turns a number into its digits."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Every model's boolean and text in every API body: one mapping, read by all model serializers.
+serializers.ModelSerializer.serializer_field_mapping = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.BooleanField: JsonBooleanField,
+    models.CharField: JsonCharField,
+    models.TextField: JsonCharField,
+}
+
+
 class CodeField(serializers.SlugRelatedField):
     """A vocabulary item or country given and shown by its stable code, limited to what the
     caller may see."""
@@ -137,11 +165,12 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 @extend_schema_field({"type": "string", "enum": list(COUNTRY_CODES)})
-class CountryFilter(django_filters.CharFilter):
-    """Records of one country, given by its code."""
+class CountryFilter(django_filters.ChoiceFilter):
+    """Records of one country, given by its code (another code is refused)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("field_name", "country__code")
+        kwargs.setdefault("choices", [(code, code) for code in COUNTRY_CODES])
         super().__init__(**kwargs)
 
 
@@ -180,6 +209,8 @@ class ScopedFilterSet(django_filters.FilterSet):
                     self.filters[name] = scoped
                 else:
                     item.queryset = choices.visible_to(user)
+            if isinstance(item, django_filters.BooleanFilter):
+                item.extra["widget"] = TrueFalseWidget
 
     def is_valid(self):
         self.form.is_valid()

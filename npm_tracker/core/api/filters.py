@@ -3,6 +3,7 @@ not one of the choices) answers 400 with code ``invalid_filter`` and the paramet
 ``errors``. Ignoring it would answer the whole list, and a partner's bug would become a full
 re-pull that looks like success."""
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -11,6 +12,16 @@ from npm_tracker.core.errors import ErrorCode
 
 NO_VALUE = _("Give a value, or leave the parameter out.")
 UNREADABLE = _("This value cannot be read.")
+
+
+class TrueFalseWidget(forms.TextInput):
+    """A boolean parameter is ``true`` or ``false``: django-filter's widgets also read ``1``,
+    ``0``, ``2`` and ``3`` (as the admin's select sends them). Anything else reads as nothing,
+    which ``refuse_unreadable`` refuses."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        return {"true": True, "false": False}.get(str(value).lower()) if value else None
 
 
 def invalid_filter(errors) -> ValidationError:

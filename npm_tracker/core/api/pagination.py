@@ -4,7 +4,7 @@ and the same two links as an RFC 8288 ``Link`` header (``rel="next"``, ``rel="pr
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 
-from npm_tracker.core.api.filters import invalid_filter
+from npm_tracker.core.api.filters import NO_VALUE, invalid_filter
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -31,6 +31,13 @@ class CursorPagination(pagination.CursorPagination):
         if links:
             response["Link"] = ", ".join(links)
         return response
+
+    def decode_cursor(self, request):
+        """An empty ``cursor`` is refused like any empty filter (a cursor that cannot be read
+        answers 404, as DRF does)."""
+        if request.query_params.get(self.cursor_query_param) == "":
+            raise invalid_filter({self.cursor_query_param: [NO_VALUE]})
+        return super().decode_cursor(request)
 
     def get_page_size(self, request):
         """``limit`` must be a whole number of at least 1 (``limit=abc`` is refused, not read as

@@ -29,16 +29,17 @@ _KEY_TEXT = (
     "result again (with `Idempotent-Replayed: true`) and creates nothing; with another body, "
     "409 `idempotency_conflict`. At most 200 characters; keys are per client."
 )
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 200}
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    KEY_SCHEMA,
     OpenApiParameter.HEADER,
     required=False,
     description=_KEY_TEXT + " Optional here.",
 )
 IDEMPOTENCY_KEY_REQUIRED = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    KEY_SCHEMA,
     OpenApiParameter.HEADER,
     required=True,
     description=_KEY_TEXT + " Required here: without it, 400 `idempotency_key_required`.",

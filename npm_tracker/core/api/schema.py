@@ -149,6 +149,23 @@ class ApiAutoSchema(AutoSchema):
             parameters.append(LINK)
         return parameters
 
+    def _get_parameters(self):
+        """What the server refuses, the schema says: an empty filter value (``?source=``) is
+        refused, so a free string parameter has ``minLength: 1``, and it holds no NUL character
+        (Django refuses it); ``limit`` starts at 1."""
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter["in"] != "query":
+                continue
+            if parameter["name"] == "limit":
+                schema["minimum"] = 1
+            elif schema.get("type") == "string" and "enum" not in schema:
+                schema.setdefault("minLength", 1)
+                if "format" not in schema:
+                    schema.setdefault("pattern", "^[^\\x00]+$")
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, response in responses.items():
@@ -208,7 +225,9 @@ class ApiAutoSchema(AutoSchema):
         codes = ["401", "403", "429"]
         if takes_body or any(p["in"] == "query" for p in parameters):
             codes.append("400")
-        if "{" in self.path or self._is_paginated_list():
+        replays = any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in parameters)
+        # A replayed Idempotency-Key whose record is gone (a deleted webhook) answers 404.
+        if "{" in self.path or self._is_paginated_list() or replays:
             codes.append("404")
         if not _answers_any_media_type(self.view):
             codes.append("406")
@@ -216,7 +235,20 @@ class ApiAutoSchema(AutoSchema):
             codes += ["409", "413", "415"]
         if any(p["in"] == "header" and p["name"] == "If-Match" for p in parameters):
             codes.append("412")
+        action = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        codes += [code for code in getattr(action, "problem_codes", ()) if code not in codes]
         return codes
+
+
+def answers(*codes: str):
+    """Declare problems an action answers beyond those its mechanisms imply (e.g. ``409`` of a
+    download whose file is not ready)."""
+
+    def mark(function):
+        function.problem_codes = codes
+        return function
+
+    return mark
 
 
 def _model_of(view):

@@ -12,7 +12,11 @@ from rest_framework.response import Response
 
 from npm_tracker.core import netguard, webhooks
 from npm_tracker.core.api.auth import ClientPrincipal, caller_label
-from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
+from npm_tracker.core.api.base import (
+    ConditionalRetrieveMixin,
+    JsonCharField,
+    UpdatedSinceFilter,
+)
 from npm_tracker.core.api.replay import idempotent
 from npm_tracker.core.models import Webhook, WebhookDelivery
 from npm_tracker.core.webhooks import EVENTS, LOGGED_EVENTS, new_secret
@@ -69,7 +73,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(
+    secret = JsonCharField(
         read_only=True, help_text="The key of the deliveries' HMAC signature, shown only now."
     )
 
