@@ -305,9 +305,8 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         required=True,
         # The answer names no person: it is stored whole. The fingerprint is the body alone,
         # as it has been since complaints took keys (stored keys keep replaying).
-        remember=lambda response: response.data,
-        replay=lambda view, request, stored, status: Response(stored, status=status),
         fingerprint=lambda request: request.data,
+        keep_answer=True,
     )
     def create(self, request, *args, **kwargs):
         """Takes in a complaint from a terminal, hotline or partner system; it becomes an

@@ -85,9 +85,18 @@ def _remember_id(response) -> dict:
     return {"id": str(response.data["id"])}
 
 
+def _remember_whole(response) -> dict:
+    return dict(response.data)
+
+
+def _replay_whole(view, request, answer: dict, status: int) -> Response:
+    return Response(answer, status=status)
+
+
 def idempotent(
     *,
     required: bool = False,
+    keep_answer: bool = False,
     remember: Callable[[Response], dict] = _remember_id,
     replay: Callable[..., Response] = _replay_by_id,
     fingerprint: Callable[[Any], Any] = request_fingerprint,
@@ -98,7 +107,11 @@ def idempotent(
 
     ``remember(response)`` gives what is stored of the first answer (by default the id of the
     record answered); ``replay(view, request, stored, status)`` answers a repeat (by default the
-    view's ``detail_response`` of that id)."""
+    view's ``detail_response`` of that id). ``keep_answer`` keeps and replays the answer itself,
+    for one that names no person and no record to read again (a complaint's reference, a queued
+    event's id)."""
+    if keep_answer:
+        remember, replay = _remember_whole, _replay_whole
 
     def decorate(method):
         @functools.wraps(method)

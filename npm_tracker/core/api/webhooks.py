@@ -221,10 +221,7 @@ class WebhookViewSet(
         return Response({"event_id": event_id}, status=202)
 
     @extend_schema(request=None, responses={202: QueuedEventSerializer})
-    @idempotent(
-        remember=lambda response: dict(response.data),
-        replay=lambda view, request, stored, status: Response(stored, status=status),
-    )
+    @idempotent(keep_answer=True)
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
         """Sends a test event, `webhook.ping` (its object is the webhook), to this webhook,
@@ -235,10 +232,7 @@ class WebhookViewSet(
         return self._queued(event_id)
 
     @extend_schema(request=RedeliverSerializer, responses={202: QueuedEventSerializer})
-    @idempotent(
-        remember=lambda response: dict(response.data),
-        replay=lambda view, request, stored, status: Response(stored, status=status),
-    )
+    @idempotent(keep_answer=True)
     @action(detail=True, methods=["post"])
     def redeliver(self, request, pk=None):
         """Delivers an event of the log again: the same event id and body as first sent, with
