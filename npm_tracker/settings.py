@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "facilities",
     "cases",
     "reports",
+    "fieldkit",
     "seeds",
     "npm_tracker",
 ]

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from cases.views import evidence_file
+from fieldkit.api import SyncView
 from npm_tracker import views
 from npm_tracker.core.api.token import ThrottledTokenView
 from npm_tracker.core.api.webhooks import WebhookViewSet
@@ -24,6 +25,7 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("reports.api.urls")),
     path("", include(webhook_router.urls)),
+    path("sync/", SyncView.as_view(), name="sync"),
     # The schema and its documentation are public: partners read them before they have a client.
     re_path(
         r"^schema/?$",

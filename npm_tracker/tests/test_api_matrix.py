@@ -177,6 +177,13 @@ MATRIX = {
     ("get", "/api/v1/reports/{id}/"): {**REPORTS_READ, "other_country": 404},
     ("get", "/api/v1/reports/{id}/file/"): {**REPORTS_READ, "other_country": 404},
     ("get", "/api/v1/statistics/"): {**R_LIST, "other_country": 400},
+    # A batch is answered 200 whatever its operations meet (each has its own status).
+    ("post", "/api/v1/sync/"): {
+        **W_CREATE,
+        "write": 200,
+        "confidential": 200,
+        "other_country": 200,
+    },
 }
 
 
@@ -324,6 +331,13 @@ def bodies(world):
         # An event every caller may subscribe to (a prosecutor's office only to ``referral.*``).
         "/api/v1/webhooks/": {"url": "https://p.example/h", "events": ["referral.status_changed"]},
         "/api/v1/webhooks/{id}/redeliver/": {"event_id": world["delivered_event"]},
+        "/api/v1/sync/": {
+            "device": str(uuid.uuid4()),
+            "batch_id": str(uuid.uuid4()),
+            "operations": [
+                {"op_id": str(uuid.uuid4()), "type": "visit.create", "data": visit_body}
+            ],
+        },
         "/api/v1/reports/": {
             "kind": "periodic_statistics",
             "country": "KZ",

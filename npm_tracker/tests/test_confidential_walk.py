@@ -198,6 +198,7 @@ OTHER_ROUTES = {
     "report-detail": "no report is requested here: see reports tests",
     "report-file": "no report is requested here: see reports tests",
     "statistics": None,
+    "sync": "POST only: fieldkit/tests/test_sync.py",
     "webhook-list": None,
     "webhook-detail": "no webhook is registered here: see webhook tests",
     "webhook-deliveries": "no webhook is registered here: see webhook tests",
