@@ -261,3 +261,21 @@ def test_the_same_batch_sent_twice_at_once_is_applied_once(reference):
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].json() == answers[1].json()
     assert Visit.objects.count() == 1 and Allegation.objects.count() == 1
+
+
+def test_a_monitor_syncs_with_the_admin_session_under_its_csrf_rule(reference):
+    from conftest import make_staff
+
+    monitor = make_staff("monitor", "KZ", roles=("monitor",), direct_permissions=False)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(monitor)
+    facility = make_facility()
+    body = batch(*a_whole_visit(facility)[:2])
+    assert_problem(client.post("/api/v1/sync/", body, format="json"), 403)
+    secret = "f" * 32
+    client.cookies["csrftoken"] = secret
+    answer = client.post("/api/v1/sync/", body, format="json", HTTP_X_CSRFTOKEN=secret)
+    assert answer.status_code == 200, answer.content
+    assert [r["status"] for r in answer.json()["results"]] == [201, 201]
+    assert Visit.objects.get().created_by == monitor
+    assert Device.objects.get().user == monitor
