@@ -32,7 +32,7 @@ from facilities.services import visit_part_save
 from fieldkit import services
 from fieldkit.errors import FieldErrorCode
 from npm_tracker.core.api.auth import caller_label
-from npm_tracker.core.api.base import CodeField, JsonCharField, etag_of
+from npm_tracker.core.api.base import CodeField, JsonCharField, JsonUUIDField, etag_of
 from npm_tracker.core.errors import ErrorCode
 
 MAX_OPERATIONS = 200
@@ -50,7 +50,7 @@ UPDATES = {name for name, (method, _path) in ROUTES.items() if method == "PATCH"
 
 
 class OperationSerializer(serializers.Serializer):
-    op_id = serializers.UUIDField(help_text="The operation's id, chosen by the device.")
+    op_id = JsonUUIDField(help_text="The operation's id, chosen by the device.")
     type = serializers.ChoiceField(choices=TYPES, help_text="What the operation does.")
     # The contract's name; DRF's metaclass takes fields off the class, so .data stays a property.
     data = serializers.DictField(  # type: ignore[assignment]
@@ -78,8 +78,8 @@ class OperationSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.Serializer):
-    device = serializers.UUIDField(help_text="The device's id, chosen by the device.")
-    batch_id = serializers.UUIDField(help_text="The batch's id: sent again, it answers again.")
+    device = JsonUUIDField(help_text="The device's id, chosen by the device.")
+    batch_id = JsonUUIDField(help_text="The batch's id: sent again, it answers again.")
     operations = serializers.ListField(
         child=OperationSerializer(),
         allow_empty=False,
@@ -331,7 +331,7 @@ def _call(request, method: str, path: str, data, base_etag):
 
 
 class FindingSerializer(serializers.Serializer):
-    visit = serializers.UUIDField(help_text="The visit the finding belongs to.")
+    visit = JsonUUIDField(help_text="The visit the finding belongs to.")
     area = CodeField(ExaminedArea)
     text = JsonCharField(help_text="What the group found in that area.")
 

@@ -54,7 +54,14 @@ def _counts(url) -> dict:
 
 # What a copy of the project needs to run ``make backup`` (its own .env, the same virtualenv).
 PROJECT_PARTS = ("Makefile", "manage.py", "scripts", "npm_tracker", "cases", "facilities")
-PROJECT_PARTS += ("reports", "seeds", "requirements.txt", "requirements-dev.txt", "pyproject.toml")
+PROJECT_PARTS += (
+    "reports",
+    "fieldkit",
+    "seeds",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "pyproject.toml",
+)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from npm_tracker.core.errors import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_PACKAGES = ("npm_tracker", "facilities", "cases", "reports", "seeds")
+SOURCE_PACKAGES = ("npm_tracker", "facilities", "cases", "reports", "fieldkit", "seeds")
 
 
 def test_a_member_code_is_kept():

@@ -95,6 +95,7 @@ ADMIN_ACCESS = {
     "pghistory.events": {"auditor"},
     "reports.reportrun": CASE_WORK | {"analyst"},
     "reports.reportschedule": HEADS | {"auditor", "sysadmin"},
+    "fieldkit.device": HEADS | {"auditor", "sysadmin"},
 }
 
 # Which roles see each record (admin change page and API detail alike), and its identity.
@@ -364,6 +365,7 @@ ADMIN_ADD = {
     "pghistory.events": set(),
     "reports.reportrun": WORKERS | {"analyst"},
     "reports.reportschedule": CONFIGURERS,
+    "fieldkit.device": set(),  # a device registers itself at its first sync
 }
 
 

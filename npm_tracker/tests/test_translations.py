@@ -12,7 +12,16 @@ from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("ru", "kk", "ky")
-SOURCES = ("manage.py", "npm_tracker", "facilities", "cases", "reports", "seeds", "locale")
+SOURCES = (
+    "manage.py",
+    "npm_tracker",
+    "facilities",
+    "cases",
+    "reports",
+    "fieldkit",
+    "seeds",
+    "locale",
+)
 
 
 def _catalog(po: Path, tmp_path: Path) -> dict:

@@ -105,6 +105,15 @@ class JsonCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class JsonUUIDField(serializers.UUIDField):
+    """A UUID as a JSON string: DRF's field also reads a number as the UUID of that integer."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 # Every model's boolean and text in every API body: one mapping, read by all model serializers.
 serializers.ModelSerializer.serializer_field_mapping = {
     **serializers.ModelSerializer.serializer_field_mapping,

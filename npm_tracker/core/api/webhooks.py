@@ -15,6 +15,7 @@ from npm_tracker.core.api.auth import ClientPrincipal, caller_label
 from npm_tracker.core.api.base import (
     ConditionalRetrieveMixin,
     JsonCharField,
+    JsonUUIDField,
     UpdatedSinceFilter,
 )
 from npm_tracker.core.api.replay import idempotent
@@ -99,7 +100,7 @@ class QueuedEventSerializer(serializers.Serializer):
 
 
 class RedeliverSerializer(serializers.Serializer):
-    event_id = serializers.UUIDField(help_text="The event to deliver again, from the log.")
+    event_id = JsonUUIDField(help_text="The event to deliver again, from the log.")
 
 
 class EventNotRedeliverable(exceptions.APIException):
