@@ -237,14 +237,7 @@ class SyncView(APIView):
                 "path": path,
             }
         if response.status_code in (200, 201):
-            return {
-                "status": response.status_code,
-                "id": str(response.data["id"]),
-                "etag": response.get("ETag"),
-                "code": None,
-                "detail": None,
-                "errors": None,
-            }
+            return _done(response.status_code, response.data["id"], response.get("ETag"))
         body = response.data if isinstance(response.data, dict) else {}
         return _problem(
             response.status_code,
@@ -283,6 +276,17 @@ def _resolve(value, created: dict):
     if isinstance(value, dict):
         return {key: _resolve(item, created) for key, item in value.items()}
     return value
+
+
+def _done(status: int, record_id, etag) -> dict:
+    return {
+        "status": status,
+        "id": str(record_id),
+        "etag": etag,
+        "code": None,
+        "detail": None,
+        "errors": None,
+    }
 
 
 def _problem(status: int, code, detail, errors=None) -> dict:
@@ -355,11 +359,4 @@ def _create_finding(request, data: dict) -> dict:
     except ValidationError as error:
         messages = error.message_dict if hasattr(error, "error_dict") else {}
         return _problem(400, str(ErrorCode.INVALID), " ".join(error.messages), messages)
-    return {
-        "status": 201,
-        "id": str(finding.pk),
-        "etag": etag_of(finding),
-        "code": None,
-        "detail": None,
-        "errors": None,
-    }
+    return _done(201, finding.pk, etag_of(finding))

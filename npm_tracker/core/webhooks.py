@@ -217,12 +217,10 @@ def redeliver(hook: Webhook, event_id) -> str:
         raise NotRedeliverable(event_id)
     event = str(last.event_id)
     payload = {
-        "webhook": str(hook.pk),
+        **_payload(
+            hook.pk, last.event, last.object_type, last.object_id, last.occurred_at.isoformat()
+        ),
         "event_id": event,
-        "event": last.event,
-        "occurred_at": last.occurred_at.isoformat(),
-        "object_type": last.object_type,
-        "object_id": last.object_id,
         "redelivery_of": timezone.now().isoformat(),
         "attempts_before": last.attempt,
     }
