@@ -27,6 +27,12 @@ class Device(models.Model):
     created_at = models.DateTimeField(_("first synced at"), auto_now_add=True)
     last_sync_at = models.DateTimeField(_("last synced at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    pending_operations = models.PositiveIntegerField(
+        _("operations waiting"),
+        default=0,
+        help_text=_("Operations waiting on the device to be synced, as it last reported."),
+    )
+    reported_at = models.DateTimeField(_("last reported at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("device")

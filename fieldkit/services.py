@@ -26,6 +26,20 @@ def device_locked(*, device_id, owner: str, user) -> Device:
     return device
 
 
+def device_status(*, device_id, owner: str, user, pending: int) -> Device:
+    """The device's report of the operations waiting on it (registered to the caller if new;
+    a device of another caller is refused)."""
+    device, _created = Device.objects.get_or_create(
+        pk=device_id, defaults={"owner": owner, "user": user}
+    )
+    if device.owner != owner:
+        raise DeviceOfAnother()
+    device.pending_operations = pending
+    device.reported_at = timezone.now()
+    device.save(update_fields=["pending_operations", "reported_at"])
+    return device
+
+
 def batch_record(*, device: Device, batch_id, fingerprint: str, results: list) -> SyncBatch:
     device.last_sync_at = timezone.now()
     device.save(update_fields=["last_sync_at"])

@@ -165,6 +165,11 @@ REAUTH_SECONDS = env.int("REAUTH_SECONDS", default=5 * 60)
 TOKEN_FAILURE_LIMIT = env.int("TOKEN_FAILURE_LIMIT", default=10)
 TOKEN_FAILURE_WINDOW_SECONDS = env.int("TOKEN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The field app (docs/field.md): the passphrase that unlocks a device's key is stretched with
+# PBKDF2-SHA-256 over this many iterations; that many wrong passphrases in a row wipe the device.
+FIELD_PBKDF2_ITERATIONS = env.int("FIELD_PBKDF2_ITERATIONS", default=600_000)
+FIELD_WIPE_AFTER_FAILURES = env.int("FIELD_WIPE_AFTER_FAILURES", default=5)
+FIELD_MIN_PASSPHRASE_LENGTH = env.int("FIELD_MIN_PASSPHRASE_LENGTH", default=10)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 

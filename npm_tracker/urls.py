@@ -51,6 +51,7 @@ urlpatterns = [
         name="evidence-file",
     ),
     path("admin/", admin.site.urls),
+    path("field/", include("fieldkit.urls")),
     path("api/v1/", include(api_v1)),
     path("o/token/", ThrottledTokenView.as_view(), name="oauth2-token"),
 ]

@@ -10,34 +10,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.choices import ReferralEventKind
-from cases.models import AllegationSource, Method, PlaceOfIncident, ProsecutorOffice
-from facilities.models import (
-    Agency,
-    Country,
-    ExaminedArea,
-    FacilityType,
-    ObstacleType,
-    Region,
-    VisitType,
-)
+from cases.models import Method
+from cases.vocabularies import CHOICE_VOCABULARIES, VOCABULARIES
+from facilities.models import Country
 from npm_tracker.core.api.base import ScopedFilterSet, UtcDateTimeFilter
 from npm_tracker.core.api.filters import invalid_filter
 from npm_tracker.core.models import COUNTRY_CODES
-
-VOCABULARIES = {
-    "facility-types": FacilityType,
-    "agencies": Agency,
-    "regions": Region,
-    "visit-types": VisitType,
-    "methods": Method,
-    "sources": AllegationSource,
-    "places-of-incident": PlaceOfIncident,
-    "areas": ExaminedArea,
-    "obstacles": ObstacleType,
-    "prosecutor-offices": ProsecutorOffice,
-}
-CHOICE_VOCABULARIES = {"referral-events": ReferralEventKind}
 
 ITEM = inline_serializer(
     "VocabularyItem",
