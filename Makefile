@@ -41,7 +41,7 @@ test: messages
 
 # The browser journeys (npm_tracker/tests/browser, also run by `make test`) save their screenshots
 # in var/screenshots/; these three are the README's pictures of the staff screens.
-README_SCREENS := referral-overdue report-ready visit-kk
+README_SCREENS := referral-overdue report-ready visit-kk field-visit-phone field-allegation-phone field-conflict-tablet field-home-tablet
 screenshots: messages
 	$(PY) -m pytest -n 2 npm_tracker/tests/browser $(PYTEST_ARGS)
 	@for name in $(README_SCREENS); do \

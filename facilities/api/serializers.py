@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from facilities.choices import TeamRole
 from facilities.models import (
     Agency,
     Country,
@@ -16,7 +17,7 @@ from facilities.models import (
     Visit,
     VisitType,
 )
-from npm_tracker.core.api.base import CodeField, ScopedPrimaryKeyField
+from npm_tracker.core.api.base import CodeField, JsonCharField, ScopedPrimaryKeyField
 from npm_tracker.core.api.schema import nullable
 from npm_tracker.core.models import related
 
@@ -116,12 +117,36 @@ class VisitSerializer(serializers.ModelSerializer):
         return sorted({o.obstacle_type.code for o in related(obj, "obstacles")})
 
 
+class TeamMemberSerializer(serializers.Serializer):
+    full_name = JsonCharField(max_length=200, help_text="The participant's name.")
+    organisation = JsonCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Their organisation.",
+    )
+    role = serializers.ChoiceField(
+        choices=TeamRole.choices, default=TeamRole.MEMBER, help_text="Their role on the team."
+    )
+
+
 class VisitWriteSerializer(VisitSerializer):
+    team = TeamMemberSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="The visiting group, when the visit is created (the team of a visit that "
+        "exists is changed in the admin). Never returned: monitors' names stay with the NPM.",
+    )
     obstacles = serializers.ListField(
         child=serializers.SlugRelatedField(slug_field="code", queryset=ObstacleType.objects.all()),
         required=False,
         help_text="The obstacles met during the visit (codes); replaces the list stored.",
     )
+
+    class Meta(VisitSerializer.Meta):
+        fields = (*VisitSerializer.Meta.fields, "team")
 
 
 class RecommendationSerializer(serializers.ModelSerializer):

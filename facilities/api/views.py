@@ -3,8 +3,10 @@
 import django_filters
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from facilities import selectors, services
 from facilities.api.serializers import (
@@ -119,10 +121,15 @@ class VisitViewSet(DomainViewSet):
         return services.visit_create(
             actor=self.request.user,
             obstacles=[{"obstacle_type": o} for o in obstacles],
+            team=[dict(member) for member in data.pop("team", [])],
             **data,
         )
 
     def perform_service_update(self, obj, data):
+        if "team" in data:
+            raise ValidationError(
+                {"team": [_("The team of a visit that exists is changed in the admin.")]}
+            )
         obstacles = data.pop("obstacles", None)
         visit = services.visit_update(actor=self.request.user, visit=obj, **data)
         if obstacles is not None:

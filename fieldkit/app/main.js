@@ -47,6 +47,9 @@ const LABELS = {
   rank: _("Rank"),
   name: _("Name"),
   facility: _("Facility"),
+  team: _("Visiting team"),
+  organisation: _("Organisation"),
+  role: _("Role"),
 };
 const label = (name, form = "") =>
   LABELS[`${form}.${name}`] || LABELS[name] || LABELS[name.split(".").pop()] || name;
@@ -61,6 +64,7 @@ const FORMS = {
   victim: ["full_name", "date_of_birth", "sex", "is_minor", "citizenship"],
   consent: ["prosecutor", "publication", "spt", "medical_examination"],
   perpetrator: ["agency", "unit", "rank", "name"],
+  team: ["full_name", "organisation", "role"],
 };
 const LONG_TEXT = new Set(["summary", "text"]);
 const BACKOFF_MAX_SECONDS = 120;
@@ -144,12 +148,12 @@ function display(rule, value, country) {
 
 // ---- forms --------------------------------------------------------------------------------
 
-function inputFor(rule, name, path, value, country) {
+function inputFor(rule, name, path, value, country, form = "") {
   const id = `f-${path.replace(/\W/g, "-")}`;
   if (rule.kind === "vocabulary" && rule.many) {
     const chosen = new Set(value || []);
     return h("fieldset", { class: "choices", id },
-      h("legend", { text: label(name) }),
+      h("legend", { text: label(name, form) }),
       vocabulary(rule.vocabulary, country).map((item) => h("label", { class: "check" },
         h("input", { type: "checkbox", name: path, value: item.code, checked: chosen.has(item.code) }),
         item.name)));
@@ -164,7 +168,7 @@ function inputFor(rule, name, path, value, country) {
       options.map((o) => h("option", { value: o.code, text: o.name, selected: o.code === value })));
   } else if (rule.kind === "boolean") {
     return h("label", { class: "check" },
-      h("input", { type: "checkbox", name: path, id, checked: value === true }), label(name));
+      h("input", { type: "checkbox", name: path, id, checked: value === true }), label(name, form));
   } else if (rule.kind === "integer") {
     input = h("input", { type: "number", name: path, id, inputmode: "numeric", min: rule.min_value,
       value: value ?? "" });
@@ -178,7 +182,7 @@ function inputFor(rule, name, path, value, country) {
   } else {
     input = h("input", { type: "text", name: path, id, maxlength: rule.max_length, value: value || "" });
   }
-  return h("div", { class: "field" }, h("label", { for: id, text: label(name) }), input);
+  return h("div", { class: "field" }, h("label", { for: id, text: label(name, form) }), input);
 }
 
 function localTime(iso) {
@@ -219,8 +223,8 @@ function codesFor(country) {
       .map((i) => i.code));
 }
 
-function fieldsOf(rules, names, values, country, prefix = "") {
-  return names.map((name) => inputFor(rules[name], name, prefix + name, values[name], country));
+function fieldsOf(rules, names, values, country, prefix = "", form = "") {
+  return names.map((name) => inputFor(rules[name], name, prefix + name, values[name], country, form));
 }
 
 function formErrors(errors) {
@@ -310,7 +314,13 @@ function startScreen() {
       interviews_group: 0, obstacles: [], summary: "" } });
   } },
   h("div", { class: "field" }, h("label", { for: "f-facility", text: _("Facility") }),
-    h("select", { name: "facility", id: "f-facility" }, h("option", { value: "", text: "—" }),
+    h("select", { name: "facility", id: "f-facility", onchange: () => {
+      // The visit types of the facility's country (and the shared ones) only.
+      const chosen = facilities.find((f) => f.id === form.elements.facility.value);
+      form.querySelector("#f-visit_type").closest(".field").replaceWith(inputFor(
+        rules.visit_type, "visit_type", "visit_type", form.elements.visit_type.value,
+        chosen && chosen.country));
+    } }, h("option", { value: "", text: "—" }),
       facilities.map((f) => h("option", { value: f.id, text: `${f.name} (${f.country}, ${f.type})` })))),
   fieldsOf(rules, ["visit_type", "started_on"], { started_on: today() }, null),
   h("button", { type: "submit", class: "primary", text: _("Start the visit") }));
@@ -372,11 +382,18 @@ function visitScreen(id) {
   if (!visit) return homeScreen();
   const rules = state.data.rules;
   const country = visit.country;
+  // The team is sent with the visit when it is created; afterwards it is kept in the admin.
+  const team = visit.server_id ? null : [...(visit.fields.team || []), {}];
   const form = h("form", { id: "visit-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const values = readForm(form, rules.visit, FORMS.visit);
-    const errors = validate(pick(rules.visit, FORMS.visit), { ...values, started_on: values.started_on },
-      codesFor(country));
+    const checked = pick(rules.visit, FORMS.visit);
+    if (team) {
+      values.team = team.map((_m, i) => readForm(form, rules.visit.team.fields, FORMS.team, `team.${i}.`))
+        .filter((m) => m.full_name || m.organisation);
+      checked.team = rules.visit.team;
+    }
+    const errors = validate(checked, values, codesFor(country));
     if (Object.keys(errors).length) return showErrors(form, errors);
     if (!Object.keys(values).every((name) => same(values[name], visit.fields[name]))) {
       visit.fields = { ...visit.fields, ...values };
@@ -387,6 +404,9 @@ function visitScreen(id) {
     state.notice = _("The visit is saved on this device.");
     render();
   } }, fieldsOf(rules.visit, FORMS.visit, visit.fields, country),
+  team ? h("fieldset", { id: "team" }, h("legend", { text: label("team") }),
+    team.map((member, i) => h("div", { class: "row" },
+      fieldsOf(rules.visit.team.fields, FORMS.team, { role: "member", ...member }, country, `team.${i}.`)))) : null,
   h("button", { type: "submit", class: "primary", text: _("Save the visit") }));
   if (visit.conflict) form.querySelectorAll("input, select, textarea, button").forEach((e) => { e.disabled = true; });
   return [
@@ -471,7 +491,7 @@ function allegationScreen(visitId, itemId) {
     state.notice = _("The allegation is saved on this device.");
     go("visit", visit.id);
   } },
-  fieldsOf(rules, FORMS.allegation, fields, visit.country),
+  fieldsOf(rules, FORMS.allegation, fields, visit.country, "", "allegation"),
   h("fieldset", {}, h("legend", { text: label("victim") }),
     fieldsOf(rules.victim.fields, FORMS.victim, fields.victim || {}, visit.country, "victim.")),
   h("fieldset", {}, h("legend", { text: label("consent") }),

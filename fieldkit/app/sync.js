@@ -111,8 +111,10 @@ export function takeConflict(item, current, etag) {
       item.fields[name] = like(clone(theirs), item.fields[name]);
     }
   }
-  const fresh = Object.fromEntries(Object.keys(item.fields).filter((n) => n in current)
-    .map((n) => [n, like(clone(current[n]), item.fields[n])]));
+  // The server's values where it shows the field; the device's last known ones where it does
+  // not (a visit's team is written, never returned).
+  const fresh = { ...clone(base), ...Object.fromEntries(Object.keys(item.fields)
+    .filter((n) => n in current).map((n) => [n, like(clone(current[n]), item.fields[n])])) };
   if (fields.length) {
     item.conflict = { fields, base: fresh, etag };
   } else {

@@ -279,3 +279,30 @@ def test_a_monitor_syncs_with_the_admin_session_under_its_csrf_rule(reference):
     assert [r["status"] for r in answer.json()["results"]] == [201, 201]
     assert Visit.objects.get().created_by == monitor
     assert Device.objects.get().user == monitor
+
+
+def test_the_team_goes_with_a_new_visit_and_is_refused_on_an_update(reference):
+    client = api_as("KZ", SCOPES)
+    facility = make_facility()
+    visit = a_whole_visit(facility)[0]
+    visit["data"]["team"] = [
+        {"full_name": "Гульнара Бекова", "role": "doctor"},
+        {"full_name": "Erlan Sadykov", "organisation": "Bar association", "role": "lawyer"},
+    ]
+    [made] = client.post("/api/v1/sync/", batch(visit), format="json").json()["results"]
+    assert made["status"] == 201, made
+    stored = Visit.objects.get()
+    assert sorted((m.full_name, m.organisation, m.role) for m in stored.team.all()) == [
+        ("Erlan Sadykov", "Bar association", "lawyer"),
+        ("Гульнара Бекова", "", "doctor"),
+    ]
+    # Never answered back: the names of a visiting group stay with the NPM.
+    assert "team" not in client.get(f"/api/v1/visits/{stored.pk}/").json()
+    update = op("visit.update", {"team": []}, target=made["id"], base_etag=made["etag"])
+    [refused] = client.post("/api/v1/sync/", batch(update), format="json").json()["results"]
+    assert refused["status"] == 400 and "team" in refused["errors"], refused
+    assert stored.team.count() == 2
+    bad = a_whole_visit(facility)[0]
+    bad["data"]["team"] = [{"full_name": "", "role": "chief"}]
+    [invalid] = client.post("/api/v1/sync/", batch(bad), format="json").json()["results"]
+    assert invalid["status"] == 400 and Visit.objects.count() == 1

@@ -199,6 +199,15 @@ OTHER_ROUTES = {
     "report-file": "no report is requested here: see reports tests",
     "statistics": None,
     "sync": "POST only: fieldkit/tests/test_sync.py",
+    "fieldkit:shell": None,
+    "fieldkit:data": None,
+    "fieldkit:planned": None,
+    "fieldkit:session": None,
+    "fieldkit:status": "POST only, counts only: fieldkit/tests/test_views.py",
+    "fieldkit:manifest": "the field app's manifest: no data",
+    "fieldkit:service-worker": "the field app's service worker: no data",
+    "fieldkit:asset": "the field app's files: no data (fieldkit/tests/test_views.py)",
+    "fieldkit:catalog": "the field app's translations: no data",
     "webhook-list": None,
     "webhook-detail": "no webhook is registered here: see webhook tests",
     "webhook-deliveries": "no webhook is registered here: see webhook tests",
@@ -235,7 +244,10 @@ def route_names() -> tuple[set, set]:
     for namespace, route, pattern in _patterns():
         if pattern.name is None:
             continue
-        (admin_names if namespace == "admin:" else other).add(_route_name(route, pattern))
+        if namespace == "admin:":
+            admin_names.add(_route_name(route, pattern))
+        else:
+            other.add(namespace + _route_name(route, pattern))
     return admin_names, other
 
 

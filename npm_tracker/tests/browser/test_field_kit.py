@@ -13,7 +13,7 @@ import pytest
 
 from cases.models import Allegation, Victim
 from facilities import services as facility_services
-from facilities.models import Recommendation, Visit, VisitFinding
+from facilities.models import Recommendation, Visit, VisitFinding, VisitTeamMember
 from facilities.tests.factories import make_facility
 from npm_tracker.tests.browser.helpers import log_in, screenshot
 
@@ -84,7 +84,8 @@ def no_sideways_scroll(page, name):
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )
         assert content <= window + 1, f"{name} scrolls sideways at {size['width']}px ({content})"
-        screenshot(page, f"field-{name}-{suffix}", full_page=True)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        screenshot(page, f"field-{name}-{suffix}")
     page.set_viewport_size(TABLET)
 
 
@@ -137,6 +138,8 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     page.locator("#f-persons_held").fill("14")
     page.locator("#f-interviews_private").fill("6")
     page.locator("#f-summary").fill("Night visit after calls to the hotline.")
+    page.locator("input[name='team.0.full_name']").fill("Гульнара Бекова")
+    page.locator("select[name='team.0.role']").select_option("doctor")
     page.get_by_role("button", name="Save the visit").click()
     wait_for_notice(page, "The visit is saved on this device.")
     no_sideways_scroll(page, "visit")
@@ -172,7 +175,7 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     stored = page.evaluate(READ_STORAGE)
     assert stored["boxes"] >= 1 and stored["cached"] >= 5, stored["boxes"]
     assert "ИВС ДП г. Астаны" in stored["text"]  # the facility list is cached, and read here
-    for secret in (VICTIM, SUMMARY, "Сейткали", "baton", "Bruises"):
+    for secret in (VICTIM, SUMMARY, "Сейткали", "baton", "Bruises", "Гульнара"):
         assert secret not in stored["text"], secret
     assert not Visit.objects.exists()
 
@@ -199,6 +202,7 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     visit = Visit.objects.get()
     allegation = Allegation.objects.get()
     assert allegation.visit == visit and allegation.summary == SUMMARY
+    assert [(m.full_name, m.role) for m in visit.team.all()] == [("Гульнара Бекова", "doctor")]
     assert allegation.victim.full_name == VICTIM and allegation.consent_map["prosecutor"] is True
     assert (visit.persons_held, visit.interviews_private, visit.ended_on.isoformat()) == (
         14,
@@ -209,7 +213,7 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     # session middleware records the user) and the sync route.
     contexts = {
         (row.pgh_context.metadata.get("user"), row.pgh_context.metadata.get("url"))
-        for model in (Visit, VisitFinding, Recommendation, Allegation)
+        for model in (Visit, VisitTeamMember, VisitFinding, Recommendation, Allegation)
         for row in model.history.rel.related_model.objects.all()
     }
     assert contexts == {(monitor.pk, "/api/v1/sync/")}, contexts
@@ -259,3 +263,92 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     visit.refresh_from_db()
     assert visit.summary == ON_THE_TABLET
     assert (visit.persons_held, visit.interviews_group) == (15, 2)
+
+
+def protect_and_start_a_visit(page, monitor):
+    log_in(page, monitor)
+    page.set_viewport_size(PHONE)
+    page.goto("/field/")
+    page.locator("#passphrase").fill(PASSPHRASE)
+    page.locator("#again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Protect this device").click()
+    page.get_by_role("button", name="Start a visit").click()
+    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
+    choose(page, "#f-visit_type", SPECIAL_VISIT)
+    page.locator("#f-started_on").fill("2026-11-30")
+    page.get_by_role("button", name="Start the visit").click()
+    page.get_by_role("button", name="Save the visit").wait_for()
+    page.get_by_role("button", name="Back").click()
+
+
+def unlock(page, passphrase=PASSPHRASE):
+    page.locator("#passphrase").fill(passphrase)
+    page.get_by_role("button", name="Unlock").click()
+
+
+def storage_is_empty(page):
+    return page.evaluate(
+        """async () => [
+          (await indexedDB.databases()).map((d) => d.name),
+          await caches.keys(),
+          (await navigator.serviceWorker.getRegistrations()).length,
+        ]"""
+    ) == [[], [], 0]
+
+
+def test_a_tampered_record_is_refused_a_revoked_device_and_wrong_passphrases_wipe_it(
+    page, monitor, reference
+):
+    from fieldkit import services
+    from fieldkit.models import Device
+
+    make_facility("KZ", name="ИВС ДП г. Астаны")
+    protect_and_start_a_visit(page, monitor)
+
+    # One byte of the sealed visit changed in IndexedDB: refused, with a message, not used.
+    page.evaluate(
+        """async () => {
+          const db = await new Promise((ok) => {
+            const r = indexedDB.open("npm-field"); r.onsuccess = () => ok(r.result); });
+          const store = db.transaction("records", "readwrite").objectStore("records");
+          const boxes = await new Promise((ok) => {
+            const r = store.getAll(); r.onsuccess = () => ok(r.result); });
+          const box = boxes.find((b) => b.id.startsWith("visit:"));
+          box.ct[5] ^= 1;
+          await new Promise((ok) => { store.transaction.oncomplete = ok; store.put(box); });
+          db.close();
+        }"""
+    )
+    page.reload()
+    unlock(page)
+    page.get_by_text("A record on this device has been altered and cannot be read").wait_for()
+    assert page.get_by_text("No visit yet.").is_visible()
+
+    # A device revoked in the admin wipes itself at its next sync.
+    page.get_by_role("button", name="Start a visit").click()
+    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
+    choose(page, "#f-visit_type", SPECIAL_VISIT)
+    page.get_by_role("button", name="Start the visit").click()
+    page.get_by_role("button", name="Back").click()
+    page.get_by_role("button", name="Sync now").click()
+    page.get_by_text("Nothing waiting to be synced.").wait_for(timeout=30_000)
+    device = Device.objects.get(user=monitor)
+    assert device.batches.count() == 1 and device.pending_operations == 0
+    services.device_revoke(device=device)
+    page.get_by_role("button", name="Sync now").click()
+    page.get_by_text("This device was revoked by your NPM").wait_for()
+    assert storage_is_empty(page)
+
+    # Protected again, then five wrong passphrases in a row: wiped.
+    page.goto("/field/")
+    page.locator("#passphrase").fill(PASSPHRASE)
+    page.locator("#again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Protect this device").click()
+    page.get_by_role("button", name="Lock").click()
+    for left in (4, 3, 2, 1):
+        unlock(page, "wrong passphrase")
+        page.get_by_text(f"Wrong passphrase. {left} attempt").wait_for()
+    unlock(page, "wrong passphrase")
+    page.get_by_text("Too many wrong passphrases").wait_for()
+    assert storage_is_empty(page)
+    screenshot(page, "field-wiped-phone")
