@@ -36,6 +36,7 @@ from cases.models import (
 )
 from cases.resources import AllegationResource
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
+from npm_tracker.core import roles
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.admin import (
     AssignedToMeFilter,
@@ -450,6 +451,15 @@ class ReferralAdmin(TransitionAdminMixin, EvidenceAdminMixin, ScopedAdmin):
 
     def report_country(self, obj):
         return obj.allegation.country
+
+    def object_links(self, request, obj):
+        """The signed evidence bundle (letter, evidence, manifest and signature), for those who
+        see the person's identity."""
+        if not roles.sees_identity(request.user):
+            return []
+        return [
+            (_("Download the signed evidence bundle"), reverse("referral-bundle", args=[obj.pk]))
+        ]
 
     def transition_context(self, obj):
         country = obj.allegation.country

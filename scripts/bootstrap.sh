@@ -15,9 +15,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 # --- OS packages --------------------------------------------------------------------------------
 # chromium: the browser tests (npm_tracker/tests/browser) drive this one headless; Playwright never
-# downloads a browser of its own.
+# downloads a browser of its own. openssl: the evidence bundle's signature is checked with it, as
+# a recipient would (reports/tests/test_bundle.py).
 OS_PACKAGES=(postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils
-  chromium)
+  chromium openssl)
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 missing=()
 for p in "${OS_PACKAGES[@]}"; do have_pkg "$p" || missing+=("$p"); done

@@ -1,6 +1,6 @@
 """Builders of cases-app records for tests, through the services (reference data needed)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from cases import services
@@ -40,3 +40,14 @@ def make_referral(allegation=None, *, actor=None, office_code=None):
         else ProsecutorOffice.objects.filter(country=allegation.country, level="general").first()
     )
     return services.referral_create(actor=actor, allegation=allegation, prosecutor_office=office)
+
+
+def grant_prosecutor_consent(referral):
+    """The person's written consent to disclose their identity to the prosecutor."""
+    return services.consent_grant(
+        actor=None,
+        allegation=referral.allegation,
+        destination="prosecutor",
+        granted_on=date(2026, 3, 2),
+        form="written",
+    )

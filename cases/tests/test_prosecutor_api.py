@@ -9,7 +9,7 @@ import pytest
 
 from cases import services
 from cases.models import ConsistencyLevel, Method, ProsecutorOffice
-from cases.tests.factories import make_allegation, make_referral
+from cases.tests.factories import grant_prosecutor_consent, make_allegation, make_referral
 from facilities.models import Agency
 from facilities.tests.factories import make_facility
 from npm_tracker.core.models import AccessLog, Webhook
@@ -52,16 +52,6 @@ def referral(reference):
     return make_referral(allegation, office_code=OFFICE)
 
 
-def _consent(referral):
-    services.consent_grant(
-        actor=None,
-        allegation=referral.allegation,
-        destination="prosecutor",
-        granted_on=date(2026, 3, 2),
-        form="written",
-    )
-
-
 def test_the_prosecutor_gets_the_facts_the_referral_discloses(referral):
     prosecutor = api_as(scopes="prosecutor", office=OFFICE)
     body = prosecutor.get(f"/api/v1/referrals/{referral.pk}/").json()
@@ -89,7 +79,7 @@ def test_the_prosecutor_gets_the_facts_the_referral_discloses(referral):
 
 
 def test_under_consent_the_prosecutor_also_gets_the_person_and_the_findings(referral):
-    _consent(referral)
+    grant_prosecutor_consent(referral)
     prosecutor = api_as(scopes="prosecutor", office=OFFICE)
     body = prosecutor.get(f"/api/v1/referrals/{referral.pk}/").json()
     assert body["identity_disclosed"] is True
@@ -99,7 +89,7 @@ def test_under_consent_the_prosecutor_also_gets_the_person_and_the_findings(refe
 
 
 def test_other_callers_get_the_facts_their_scopes_allow(referral):
-    _consent(referral)
+    grant_prosecutor_consent(referral)
     plain = api_as(scopes="read").get(f"/api/v1/referrals/{referral.pk}/").json()
     facts = plain["allegation_facts"]
     assert facts["summary"] and facts["methods"] and "victim" not in plain

@@ -420,7 +420,7 @@ function visitScreen(id) {
     partSection(visit, "findings", "finding", _("Findings"), _("Add the finding")),
     partSection(visit, "recommendations", "recommendation", _("Recommendations"), _("Add the recommendation")),
     h("section", { class: "part" }, h("h3", { text: _("Allegations") }),
-      h("ul", { class: "cards" }, visit.allegations.map((item) => h("li", {},
+      h("ul", { class: "cards", id: "allegations" }, visit.allegations.map((item) => h("li", {},
         h("button", { type: "button", class: "card", onclick: () => go("allegation", visit.id, item.id) },
           h("strong", { text: nameOf(rules.allegation.place_of_incident, item.fields.place_of_incident, country) }),
           h("span", { text: (item.fields.summary || "").slice(0, 80) }), badge(item))))),
@@ -455,7 +455,7 @@ function partSection(visit, list, kind, title, addText) {
   } }, fieldsOf(rules, names, defaults, visit.country),
   h("button", { type: "submit", text: addText }));
   return h("section", { class: "part" }, h("h3", { text: title }),
-    h("ul", { class: "items" }, visit[list].map((item) => h("li", {},
+    h("ul", { class: "items", id: list }, visit[list].map((item) => h("li", {},
       h("strong", { text: `${nameOf(rules.area, item.fields.area, visit.country)}: ` }),
       item.fields.text, " ", badge(item), errorList(item.errors, (n) => label(n))))),
     form);

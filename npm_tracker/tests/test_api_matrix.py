@@ -137,6 +137,17 @@ MATRIX = {
     ("get", "/api/v1/referrals/"): {**R_LIST, "prosecutor": 200, "prosecutor_other": 200},
     ("post", "/api/v1/referrals/"): W_CREATE,
     ("get", "/api/v1/referrals/{id}/"): {**R_DETAIL, "prosecutor": 200, "prosecutor_other": 404},
+    # The signed evidence bundle: identity roles, and the office the referral is addressed to.
+    ("get", "/api/v1/referrals/{id}/bundle/"): {
+        **CONFIDENTIAL_GET,
+        "prosecutor": 200,
+        "prosecutor_other": 404,
+    },
+    # The public keys of the bundles: any valid token.
+    ("get", "/api/v1/signing-keys/"): {
+        **dict.fromkeys(ROLES, 200),
+        "anonymous": 401,
+    },
     ("post", "/api/v1/referrals/{id}/events/"): {
         **W_UPDATE,
         "write": 201,
@@ -423,6 +434,10 @@ def test_every_route_answers_every_caller_exactly(world):
     assert not failures, "\n".join(map(str, failures))
 
 
+# Lists every caller reads whole: the codes, and the public keys of the bundles.
+SHARED_LISTS = ("/api/v1/vocabularies/{name}/", "/api/v1/signing-keys/")
+
+
 def _check_only_permitted(role, template, body, world):
     results = body.get("results", body) if isinstance(body, dict) else body
     if role == "other_country":
@@ -431,7 +446,7 @@ def _check_only_permitted(role, template, body, world):
             assert str(item.get("id")) not in ids, (template, item)
             if "country" in item and template != "/api/v1/vocabularies/{name}/":
                 assert item["country"] in ("KG", None), (template, item)
-    elif role == "prosecutor_other" and template != "/api/v1/vocabularies/{name}/":
+    elif role == "prosecutor_other" and template not in SHARED_LISTS:
         assert results == [], template
     else:
         for item in results:
@@ -454,7 +469,9 @@ def test_the_scopes_the_schema_declares_are_the_scopes_the_api_checks(world):
     for (method, template), operation in sorted(schema_operations().items()):
         declared = [frozenset(r["oauth2"]) for r in operation["security"] if "oauth2" in r]
         callers = [(needed, "let through") for needed in declared]
-        callers.append((unbound - frozenset().union(*declared), "refused"))
+        others = unbound - frozenset().union(*declared)
+        if others:  # (none for a route open to any token: the signing keys)
+            callers.append((others, "refused"))
         if not any(needed & BOUND_SCOPES for needed in declared):
             callers.append((BOUND_SCOPES, "refused"))
         plan += [(method, template, scopes, expected) for scopes, expected in callers]

@@ -199,6 +199,8 @@ OTHER_ROUTES = {
     "report-file": "no report is requested here: see reports tests",
     "statistics": None,
     "sync": "POST only: fieldkit/tests/test_sync.py",
+    "signing-keys": None,
+    "referral-bundle": "a zip (letter and evidence): reports/tests/test_bundle.py, test_api_matrix",
     "fieldkit:shell": None,
     "fieldkit:data": None,
     "fieldkit:planned": None,

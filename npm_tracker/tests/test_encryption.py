@@ -24,7 +24,8 @@ from cases.models import (
     Witness,
 )
 from cases.tests.factories import make_allegation
-from npm_tracker.core import crypto
+from npm_tracker.core import crypto, signing
+from npm_tracker.core.models import SigningKey
 
 NAME = "Гүлнара Шифрованная"
 BORN = date(1990, 4, 17)
@@ -117,6 +118,8 @@ def the_row_of(model, allegation):
     allegation: a new one must be seeded here too, or the dump test fails)."""
     if model is Allegation:
         return Allegation.objects.get(pk=allegation.pk)
+    if model is SigningKey:  # the keys signing evidence bundles: one is current
+        return signing.current()
     return model._base_manager.get(allegation=allegation)
 
 
@@ -175,6 +178,7 @@ def test_rotation_to_a_new_key_lets_the_old_one_go(reference, settings, tmp_path
     settings.MEDIA_ROOT = tmp_path
     settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
     allegation, evidence = seed_person()
+    signing_key = signing.current()
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
     # New writes use B at once; A still reads.
     assert Victim.objects.get(allegation=allegation).full_name == NAME
@@ -194,6 +198,7 @@ def test_rotation_to_a_new_key_lets_the_old_one_go(reference, settings, tmp_path
         "+7 701 000 11 22",
     )
     assert Witness.objects.get(allegation=allegation).statement == STATEMENT
+    assert "PRIVATE KEY" in SigningKey.objects.get(pk=signing_key.pk).private_key_pem
     assert MedicalExamination.objects.get(allegation=allegation).findings == FINDINGS
     assert Allegation.objects.get(pk=allegation.pk).injuries == "Перелом ребра"
     assert Perpetrator.objects.get(allegation=allegation).name == PERPETRATOR

@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from reports.api import views
@@ -11,4 +11,5 @@ router.register("reports", views.ReportViewSet, basename="report")
 urlpatterns = [
     *router.urls,
     re_path(r"^statistics/?$", views.StatisticsView.as_view(), name="statistics"),
+    path("referrals/<uuid:pk>/bundle/", views.ReferralBundleView.as_view(), name="referral-bundle"),
 ]

@@ -1,7 +1,7 @@
 """``/api/v1/reports/`` and ``/api/v1/statistics/`` (CONTRACT.md)."""
 
 from django.db import transaction
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +14,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Referral
+from cases.models import Referral, prosecutor_office_id_of
 from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
 from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
@@ -186,3 +186,39 @@ class StatisticsView(APIView):
             **figures,
         }
         return Response(StatisticsSerializer(body).data)
+
+
+class ReferralBundleView(APIView):
+    """``GET /api/v1/referrals/{id}/bundle/``: the signed evidence bundle of a referral."""
+
+    scopes_any_of = ("confidential", "prosecutor")
+    permission_model = Referral
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        operation_id="referrals_bundle",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk):
+        """A zip of `manifest.json`, `manifest.json.sig` (the raw Ed25519 signature of the
+        manifest's exact bytes, by the key `key_id` published at `/api/v1/signing-keys/`), the
+        referral letter (`letter.pdf`) and the evidence files. For a caller holding
+        `confidential`, or the prosecutor's office the referral is addressed to; that office
+        receives what names the person (the evidence files) only under the person's consent to
+        the prosecutor. Each bundle is recorded as a read of the referral."""
+        from reports import bundle
+
+        referrals = Referral.objects.visible_to(request.user).select_related("allegation__country")
+        office_id = prosecutor_office_id_of(request.user)
+        if office_id is not None:
+            referrals = referrals.filter(prosecutor_office_id=office_id)
+        referral = get_object_or_404(referrals, pk=pk)
+        identity = "confidential" in scopes_of(request.user) or bool(
+            referral.allegation.consent_map.get("prosecutor")
+        )
+        content, _manifest = bundle.build(
+            referral=referral, actor=request.user, request=request, identity=identity
+        )
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="bundle-{referral.reference}.zip"'
+        return response

@@ -22,6 +22,7 @@ from npm_tracker.core.models.base import (
     translated,
 )
 from npm_tracker.core.models.outbox import JobStatus, OutboxJob
+from npm_tracker.core.models.signing import SigningKey
 from npm_tracker.core.models.staff import (
     COUNTRY_CODES,
     Country,
@@ -48,6 +49,7 @@ __all__ = [
     "LifecycleEvent",
     "OutboxJob",
     "ReferenceSequence",
+    "SigningKey",
     "StaffProfile",
     "TranslatedName",
     "Vocabulary",

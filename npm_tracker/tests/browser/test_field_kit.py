@@ -144,20 +144,21 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     wait_for_notice(page, "The visit is saved on this device.")
     no_sideways_scroll(page, "visit")
 
-    for area, text in (("Treatment", "Bruises on two detainees."), ("Material", "Cold cells.")):
+    findings = (("Treatment", "Bruises on two detainees."), ("Material", "Cold cells."))
+    for added, (area, text) in enumerate(findings, start=1):
         form = page.locator("#add-finding")
         form.locator("select[name=area]").select_option(
             label=next(o for o in form.locator("option").all_inner_texts() if o.startswith(area))
         )
         form.locator("textarea[name=text]").fill(text)
         form.get_by_role("button", name="Add the finding").click()
-        wait_for_notice(page, "Saved on this device.")
+        page.locator(f"#findings > li:nth-child({added})").wait_for()
     form = page.locator("#add-recommendation")
     form.locator("select[name=addressee_agency]").select_option(index=1)
     form.locator("select[name=area]").select_option(index=1)
     form.locator("textarea[name=text]").fill("Stop the beatings in block 2.")
     form.get_by_role("button", name="Add the recommendation").click()
-    wait_for_notice(page, "Saved on this device.")
+    page.locator("#recommendations > li").wait_for()
 
     page.get_by_role("button", name="Record an allegation").click()
     form = page.locator("#allegation-form")
@@ -170,6 +171,7 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     no_sideways_scroll(page, "allegation")
     form.get_by_role("button", name="Save the allegation").click()
     wait_for_notice(page, "The allegation is saved on this device.")
+    page.locator("#allegations > li").wait_for()
 
     # What the browser holds: sealed boxes, the cached shell and vocabularies, no person.
     stored = page.evaluate(READ_STORAGE)
