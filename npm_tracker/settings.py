@@ -290,6 +290,10 @@ CELERY_TIMEZONE = "UTC"
 OUTBOX_RESEND_AFTER_SECONDS = env.float("OUTBOX_RESEND_AFTER_SECONDS", default=5 * 60)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # The static schedule: what runs when is code, not data anybody can edit.
+# The tamper-evident history (npm_tracker.core.integrity): besides every pghistory table, the case
+# events sealed into each country's hash chain.
+INTEGRITY_EVENT_MODELS = ["cases.ReferralEvent", "cases.AllegationEvent"]
+
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-deadlines": {
         "task": "cases.notify_overdue",
@@ -302,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "npm_tracker.sweep_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30),
+    },
+    "seal-history": {
+        "task": "npm_tracker.seal_history",
+        "schedule": env.float("INTEGRITY_SEAL_SECONDS", default=5 * 60),
     },
     "send-daily-digests": {
         "task": "cases.send_digests",

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from cases.views import evidence_file
 from fieldkit.api import SyncView
 from npm_tracker import views
+from npm_tracker.core.api.integrity import IntegrityRootView
 from npm_tracker.core.api.signing import SigningKeysView
 from npm_tracker.core.api.token import ThrottledTokenView
 from npm_tracker.core.api.webhooks import WebhookViewSet
@@ -28,6 +29,7 @@ api_v1 = [
     path("", include(webhook_router.urls)),
     path("sync/", SyncView.as_view(), name="sync"),
     re_path(r"^signing-keys/?$", SigningKeysView.as_view(), name="signing-keys"),
+    re_path(r"^integrity/roots/?$", IntegrityRootView.as_view(), name="integrity-roots"),
     # The schema and its documentation are public: partners read them before they have a client.
     re_path(
         r"^schema/?$",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone, translation
 
 from cases.models import Evidence, Referral
-from npm_tracker.core import signing
+from npm_tracker.core import integrity, signing
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.models import AccessChannel, SigningKey
 from reports import services
@@ -66,7 +66,7 @@ def build(*, referral: Referral, actor, request=None, identity: bool) -> tuple[b
         "reference": referral.reference,
         "created_at": timezone.now().isoformat(),
         "key_id": key.key_id,
-        "history_root": None,
+        "history_root": integrity.latest_root(referral.allegation.country),
         "files": [
             {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
             for name, data in files

@@ -4,7 +4,7 @@ in, ``outbox.run``; or the sweep."""
 from celery import shared_task
 from django.conf import settings
 
-from npm_tracker.core import outbox, webhooks
+from npm_tracker.core import integrity, outbox, webhooks
 
 
 @shared_task(
@@ -20,6 +20,12 @@ def deliver_webhook(job_id: str) -> str:
 @shared_task(name="npm_tracker.sweep_outbox", time_limit=120, soft_time_limit=100)
 def sweep_outbox() -> dict:
     return outbox.sweep()
+
+
+@shared_task(name="npm_tracker.seal_history", time_limit=600, soft_time_limit=580)
+def seal_history() -> int:
+    """Seal the history rows and case events written since the last run into the chains."""
+    return integrity.seal()
 
 
 @shared_task(name="npm_tracker.deliver_webhook")

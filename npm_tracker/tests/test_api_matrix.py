@@ -188,6 +188,8 @@ MATRIX = {
     ("get", "/api/v1/reports/{id}/"): {**REPORTS_READ, "other_country": 404},
     ("get", "/api/v1/reports/{id}/file/"): {**REPORTS_READ, "other_country": 404},
     ("get", "/api/v1/statistics/"): {**R_LIST, "other_country": 400},
+    # The root of the caller's own country's chain: hashes and a count.
+    ("get", "/api/v1/integrity/roots/"): R_LIST,
     # A batch is answered 200 whatever its operations meet (each has its own status).
     ("post", "/api/v1/sync/"): {
         **W_CREATE,
@@ -395,6 +397,8 @@ def call(world, payloads, method, template, client, key):
     url = template.replace("{id}", str(world["ids"].get(resource, ""))).replace("{name}", "areas")
     if template == "/api/v1/statistics/":
         url += "?country=KZ&period_start=2026-01-01&period_end=2026-03-31"
+    if template == "/api/v1/integrity/roots/":
+        url += "?date=2026-03-02"
     kwargs = {"format": "json"}
     if method in ("post", "put", "patch"):
         kwargs["data"] = payloads.get(template, {})
@@ -440,6 +444,8 @@ SHARED_LISTS = ("/api/v1/vocabularies/{name}/", "/api/v1/signing-keys/")
 
 def _check_only_permitted(role, template, body, world):
     results = body.get("results", body) if isinstance(body, dict) else body
+    if not isinstance(results, list):  # one object (an integrity root), not a list
+        return
     if role == "other_country":
         ids = {str(v) for v in world["ids"].values()}
         for item in results:

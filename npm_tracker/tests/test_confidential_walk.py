@@ -200,6 +200,7 @@ OTHER_ROUTES = {
     "statistics": None,
     "sync": "POST only: fieldkit/tests/test_sync.py",
     "signing-keys": None,
+    "integrity-roots": "needs ?date: hashes and a count only (test_integrity.py)",
     "referral-bundle": "a zip (letter and evidence): reports/tests/test_bundle.py, test_api_matrix",
     "fieldkit:shell": None,
     "fieldkit:data": None,

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from cases import services
 from cases.tests import files
 from cases.tests.factories import grant_prosecutor_consent, make_allegation, make_referral
-from npm_tracker.core import signing
+from npm_tracker.core import integrity, signing
 from npm_tracker.core.models import AccessLog, SigningKey
 from npm_tracker.tests.api_helpers import api_as, assert_problem
 
@@ -79,9 +79,13 @@ def _verify(path, *args):
 
 def test_a_bundle_verifies_with_openssl_against_the_published_key(referral, tmp_path):
     client = api_as("KZ", "read confidential")
+    integrity.seal()
     content = _bundle(client, referral)
     archive = zipfile.ZipFile(io.BytesIO(content))
     manifest = json.loads(archive.read("manifest.json"))
+    # The country's tamper-evident history as it stood: its latest root.
+    root = integrity.latest_root(referral.allegation.country)
+    assert root and manifest["history_root"] == root
     assert manifest["referral"] == str(referral.pk) and manifest["reference"] == referral.reference
     assert {"created_at", "key_id", "history_root", "files"} <= set(manifest)
     names = [f["name"] for f in manifest["files"]]

@@ -21,6 +21,7 @@ from npm_tracker.core.models.base import (
     related,
     translated,
 )
+from npm_tracker.core.models.integrity import IntegrityLink
 from npm_tracker.core.models.outbox import JobStatus, OutboxJob
 from npm_tracker.core.models.signing import SigningKey
 from npm_tracker.core.models.staff import (
@@ -45,6 +46,7 @@ __all__ = [
     "DayTransfer",
     "DomainModel",
     "IdempotencyKey",
+    "IntegrityLink",
     "JobStatus",
     "LifecycleEvent",
     "OutboxJob",
