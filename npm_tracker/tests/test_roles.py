@@ -276,6 +276,8 @@ API_LISTS = {
     "/api/v1/webhooks/": "npm_tracker.webhook",
     "/api/v1/reports/": "reports.reportrun",
     "/api/v1/statistics/": None,
+    "/api/v1/signing-keys/": None,
+    "/api/v1/integrity/roots/": None,
 }
 WEBHOOK_ROLES = {"sysadmin", "auditor"}
 LISTED = {
@@ -306,6 +308,8 @@ def test_staff_sessions_on_the_api_hold_their_roles(world):
             url = route.replace("{name}", "areas")
             if route == "/api/v1/statistics/":
                 url += "?country=KZ&period_start=2026-01-01&period_end=2026-03-31"
+            if route == "/api/v1/integrity/roots/":
+                url += "?date=2026-03-02"
             allowed = model is None or role in ADMIN_ACCESS.get(model, WEBHOOK_ROLES)
             if model == "npm_tracker.webhook":
                 allowed = role in WEBHOOK_ROLES
