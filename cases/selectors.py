@@ -4,7 +4,7 @@ from django.apps import apps
 from django.utils.text import capfirst
 from django.utils.translation import pgettext_lazy
 
-from cases.models import Allegation, Deadline, ReferralEvent
+from cases.models import Allegation, Deadline, Referral, ReferralEvent, prosecutor_office_id_of
 
 # Names shown in the history instead of the technical event-table names.
 HISTORY_LABELS = {
@@ -97,3 +97,12 @@ def history_of(allegation: Allegation, *, limit: int = 200) -> list:
             }
         )
     return rows
+
+
+def referrals_for(caller, referrals=None):
+    """The referrals ``caller`` may open (of ``referrals``, else all): those it sees, and for a
+    prosecutor's office client only those addressed to its office."""
+    if referrals is None:
+        referrals = Referral.objects.visible_to(caller)
+    office_id = prosecutor_office_id_of(caller)
+    return referrals if office_id is None else referrals.filter(prosecutor_office_id=office_id)

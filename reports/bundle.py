@@ -73,8 +73,7 @@ def build(*, referral: Referral, actor, request=None, identity: bool) -> tuple[b
         ],
     }
     manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-    key_id, signature = signing.sign(manifest_bytes)
-    assert key_id == manifest["key_id"]
+    _key_id, signature = signing.sign(manifest_bytes, key)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(MANIFEST, manifest_bytes)

@@ -11,7 +11,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from cases import services
+from cases import selectors, services
 from cases.api.serializers import (
     AllegationSerializer,
     AllegationTransitionSerializer,
@@ -30,7 +30,6 @@ from cases.models import (
     Perpetrator,
     Referral,
     ReferralEvent,
-    prosecutor_office_id_of,
 )
 from cases.uploads import SERVED_TYPES, evidence_file_response
 from npm_tracker.core.access import record_reads
@@ -265,10 +264,7 @@ class ReferralViewSet(DomainViewSet):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        office_id = prosecutor_office_id_of(self.request.user)
-        if office_id is not None:
-            queryset = queryset.filter(prosecutor_office_id=office_id)
-        return queryset
+        return selectors.referrals_for(self.request.user, queryset)
 
     def perform_service_create(self, data):
         return services.referral_create(actor=self.request.user, **data)

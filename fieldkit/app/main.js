@@ -305,11 +305,7 @@ function startScreen() {
     const errors = validate({ visit_type: rules.visit_type, started_on: rules.started_on }, values,
       codesFor(facility && facility.country));
     if (!facility) errors.facility = [rules.facility.messages.required];
-    if (Object.keys(errors).length) {
-      form.querySelector(".errors")?.remove();
-      form.prepend(formErrors(errors));
-      return;
-    }
+    if (Object.keys(errors).length) return showErrors(form, errors);
     newVisit({ facility, fields: { ...values, announced: false, interviews_private: 0,
       interviews_group: 0, obstacles: [], summary: "" } });
   } },

@@ -57,9 +57,10 @@ def current() -> SigningKey:
         return SigningKey.objects.get(valid_to__isnull=True)
 
 
-def sign(data: bytes) -> tuple[str, bytes]:
-    """(key id, the raw 64-byte Ed25519 signature of ``data``) with the current key."""
-    key = current()
+def sign(data: bytes, key: SigningKey | None = None) -> tuple[str, bytes]:
+    """(key id, the raw 64-byte Ed25519 signature of ``data``) with ``key``, else the current
+    one."""
+    key = key or current()
     private = serialization.load_pem_private_key(str(key.private_key_pem).encode(), password=None)
     assert isinstance(private, Ed25519PrivateKey)
     return key.key_id, private.sign(data)

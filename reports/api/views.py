@@ -14,7 +14,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Referral, prosecutor_office_id_of
+from cases.models import Referral
+from cases.selectors import referrals_for
 from facilities.models import Visit
 from npm_tracker.core.api.auth import scopes_of
 from npm_tracker.core.api.base import ConditionalRetrieveMixin, UpdatedSinceFilter
@@ -208,10 +209,7 @@ class ReferralBundleView(APIView):
         the prosecutor. Each bundle is recorded as a read of the referral."""
         from reports import bundle
 
-        referrals = Referral.objects.visible_to(request.user).select_related("allegation__country")
-        office_id = prosecutor_office_id_of(request.user)
-        if office_id is not None:
-            referrals = referrals.filter(prosecutor_office_id=office_id)
+        referrals = referrals_for(request.user).select_related("allegation__country")
         referral = get_object_or_404(referrals, pk=pk)
         identity = "confidential" in scopes_of(request.user) or bool(
             referral.allegation.consent_map.get("prosecutor")

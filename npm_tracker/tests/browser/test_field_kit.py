@@ -77,6 +77,29 @@ def choose(page, selector, label):
     page.locator(selector).select_option(label=label)
 
 
+def protect(page):
+    """The first opening on a device: a passphrase is chosen (typed twice)."""
+    page.locator("#passphrase").fill(PASSPHRASE)
+    page.locator("#again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Protect this device").click()
+    page.get_by_role("button", name="Start a visit").wait_for()
+
+
+def unlock(page, passphrase=PASSPHRASE):
+    page.locator("#passphrase").fill(passphrase)
+    page.get_by_role("button", name="Unlock").click()
+
+
+def start_a_visit(page):
+    """A new special visit to the seeded facility, from the main screen."""
+    page.get_by_role("button", name="Start a visit").click()
+    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
+    choose(page, "#f-visit_type", SPECIAL_VISIT)
+    page.locator("#f-started_on").fill("2026-11-30")
+    page.get_by_role("button", name="Start the visit").click()
+    page.get_by_role("button", name="Save the visit").wait_for()
+
+
 def no_sideways_scroll(page, name):
     for size, suffix in ((PHONE, "phone"), (TABLET, "tablet")):
         page.set_viewport_size(size)
@@ -105,10 +128,7 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     page.goto("/field/")
 
     # First opening: the device is protected with a passphrase.
-    page.locator("#passphrase").fill(PASSPHRASE)
-    page.locator("#again").fill(PASSPHRASE)
-    page.get_by_role("button", name="Protect this device").click()
-    page.get_by_role("button", name="Start a visit").wait_for()
+    protect(page)
     assert page.evaluate("async () => !!(await navigator.serviceWorker.ready).active")
     page.wait_for_function(
         "async () => (await caches.match('/field/data/')) !== undefined", polling=200
@@ -118,17 +138,10 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     page.context.set_offline(True)
     page.reload()
     assert page.locator("#net").inner_text() == "offline"
-    page.locator("#passphrase").fill("not the passphrase")
-    page.get_by_role("button", name="Unlock").click()
+    unlock(page, "not the passphrase")
     page.get_by_text("Wrong passphrase. 4 attempts left").wait_for()
-    page.locator("#passphrase").fill(PASSPHRASE)
-    page.get_by_role("button", name="Unlock").click()
-
-    page.get_by_role("button", name="Start a visit").click()
-    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
-    choose(page, "#f-visit_type", SPECIAL_VISIT)
-    page.locator("#f-started_on").fill("2026-11-30")
-    page.get_by_role("button", name="Start the visit").click()
+    unlock(page)
+    start_a_visit(page)
 
     # The server's rules, applied offline: an end before the start is refused, in place.
     page.locator("#f-ended_on").fill("2026-11-29")
@@ -267,27 +280,6 @@ def test_a_visit_captured_offline_is_synced_once_and_a_conflict_loses_nothing(
     assert (visit.persons_held, visit.interviews_group) == (15, 2)
 
 
-def protect_and_start_a_visit(page, monitor):
-    log_in(page, monitor)
-    page.set_viewport_size(PHONE)
-    page.goto("/field/")
-    page.locator("#passphrase").fill(PASSPHRASE)
-    page.locator("#again").fill(PASSPHRASE)
-    page.get_by_role("button", name="Protect this device").click()
-    page.get_by_role("button", name="Start a visit").click()
-    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
-    choose(page, "#f-visit_type", SPECIAL_VISIT)
-    page.locator("#f-started_on").fill("2026-11-30")
-    page.get_by_role("button", name="Start the visit").click()
-    page.get_by_role("button", name="Save the visit").wait_for()
-    page.get_by_role("button", name="Back").click()
-
-
-def unlock(page, passphrase=PASSPHRASE):
-    page.locator("#passphrase").fill(passphrase)
-    page.get_by_role("button", name="Unlock").click()
-
-
 def storage_is_empty(page):
     return page.evaluate(
         """async () => [
@@ -305,7 +297,12 @@ def test_a_tampered_record_is_refused_a_revoked_device_and_wrong_passphrases_wip
     from fieldkit.models import Device
 
     make_facility("KZ", name="ИВС ДП г. Астаны")
-    protect_and_start_a_visit(page, monitor)
+    log_in(page, monitor)
+    page.set_viewport_size(PHONE)
+    page.goto("/field/")
+    protect(page)
+    start_a_visit(page)
+    page.get_by_role("button", name="Back").click()
 
     # One byte of the sealed visit changed in IndexedDB: refused, with a message, not used.
     page.evaluate(
@@ -327,10 +324,7 @@ def test_a_tampered_record_is_refused_a_revoked_device_and_wrong_passphrases_wip
     assert page.get_by_text("No visit yet.").is_visible()
 
     # A device revoked in the admin wipes itself at its next sync.
-    page.get_by_role("button", name="Start a visit").click()
-    choose(page, "#f-facility", "ИВС ДП г. Астаны (KZ, Temporary detention facility (IVS))")
-    choose(page, "#f-visit_type", SPECIAL_VISIT)
-    page.get_by_role("button", name="Start the visit").click()
+    start_a_visit(page)
     page.get_by_role("button", name="Back").click()
     page.get_by_role("button", name="Sync now").click()
     page.get_by_text("Nothing waiting to be synced.").wait_for(timeout=30_000)
@@ -343,9 +337,7 @@ def test_a_tampered_record_is_refused_a_revoked_device_and_wrong_passphrases_wip
 
     # Protected again, then five wrong passphrases in a row: wiped.
     page.goto("/field/")
-    page.locator("#passphrase").fill(PASSPHRASE)
-    page.locator("#again").fill(PASSPHRASE)
-    page.get_by_role("button", name="Protect this device").click()
+    protect(page)
     page.get_by_role("button", name="Lock").click()
     for left in (4, 3, 2, 1):
         unlock(page, "wrong passphrase")
