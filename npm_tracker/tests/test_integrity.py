@@ -3,7 +3,7 @@ case event sealed into its country's hash chain; a row changed behind the trigge
 link changed, makes ``verify_history`` exit 1 naming the table and id; daily roots per country."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -78,14 +78,15 @@ def test_a_changed_link_breaks_the_chain_there(cases_of_both):
 
 
 def test_new_rows_are_sealed_after_the_last_and_the_roots_follow(cases_of_both):
-    kz, _kg = cases_of_both
+    kz, kg_case = cases_of_both
     integrity.seal()
     before = IntegrityLink.objects.count()
     assert integrity.seal() == 0  # nothing new
     services.referral_transition(actor=None, referral=kz, kind="acknowledged")
     assert integrity.seal() > 0 and IntegrityLink.objects.count() > before
     client = api_as("KZ", "read")
-    today = timezone.localdate()
+    # Each country's day is its own: at 18:30 UTC it is still today in Almaty, tomorrow in Bishkek.
+    today = timezone.localdate(timezone=kz.allegation.country.zone)
     root = client.get(f"/api/v1/integrity/roots/?date={today.isoformat()}").json()
     last = IntegrityLink.objects.filter(country__code="KZ").order_by("-seq").first()
     assert root == {
@@ -95,7 +96,8 @@ def test_new_rows_are_sealed_after_the_last_and_the_roots_follow(cases_of_both):
     }
     empty = client.get("/api/v1/integrity/roots/?date=2020-01-01").json()
     assert empty == {"date": "2020-01-01", "root": None, "records": 0}
-    kg = api_as("KG", "read").get(f"/api/v1/integrity/roots/?date={today}").json()
+    kg_today = timezone.localdate(timezone=kg_case.country.zone)
+    kg = api_as("KG", "read").get(f"/api/v1/integrity/roots/?date={kg_today}").json()
     assert kg["root"] and kg["root"] != root["root"]
     for bad in ("", "?date=2026-13-01", "?date=yesterday"):
         assert_problem(client.get(f"/api/v1/integrity/roots/{bad}"), 400)
@@ -106,10 +108,10 @@ def test_new_rows_are_sealed_after_the_last_and_the_roots_follow(cases_of_both):
 def test_a_staff_member_of_both_countries_names_one(client, reference):
     from conftest import make_staff
 
-    make_allegation("KZ")
+    allegation = make_allegation("KZ")
     integrity.seal()
     client.force_login(make_staff("both", "KZ", "KG", roles=("npm_head",)))
-    day = date.today().isoformat()
+    day = timezone.localdate(timezone=allegation.country.zone).isoformat()
     assert_problem(client.get(f"/api/v1/integrity/roots/?date={day}"), 400)
     answer = client.get(f"/api/v1/integrity/roots/?date={day}&country=KZ")
     assert answer.status_code == 200 and answer.json()["records"] > 0
