@@ -34,6 +34,7 @@ from cases.models import (
     Victim,
     Witness,
 )
+from cases.admin_evidence import PsychologicalEvaluationInline
 from cases.resources import AllegationResource
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.core import roles
@@ -208,6 +209,9 @@ class WitnessInline(
 class MedicalExaminationInline(
     ConfidentialFieldsMixin, EvidenceAdminMixin, AllegationPartInline, ScopedStackedInline
 ):
+    """The examinations in short; each opens on its own page with the person's account, the
+    lesions on the body diagram and the opinion (cases.admin_evidence)."""
+
     model = MedicalExamination
     confidential_fields = ("examiner", "findings")
     fields = (
@@ -215,7 +219,7 @@ class MedicalExaminationInline(
         ("istanbul_protocol", "consistency"),
         "findings",
     )
-    show_change_link = False
+    show_change_link = True
 
 
 class EvidenceInline(EvidenceAdminMixin, ScopedTabularInline):
@@ -223,7 +227,7 @@ class EvidenceInline(EvidenceAdminMixin, ScopedTabularInline):
     fk_name = "allegation"
     fields = ("kind", "file", "description", "filename", "size", "sha256", "supersedes")
     readonly_fields = ("filename", "size", "sha256")
-    show_change_link = False
+    show_change_link = True  # its page: the sealed original and the chain of custody
 
     def get_readonly_fields(self, request, obj=None):
         # A stored file is never replaced: existing rows show it, new rows upload it.
@@ -401,6 +405,7 @@ class AllegationAdmin(
         PerpetratorInline,
         WitnessInline,
         MedicalExaminationInline,
+        PsychologicalEvaluationInline,
         EvidenceInline,
         ReferralInline,
     )

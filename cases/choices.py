@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AllegationStatus(models.TextChoices):
@@ -157,3 +158,74 @@ class FollowUpOutcome(models.TextChoices):
 class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("deadline overdue")
     DIGEST = "digest", _("weekly outlook")
+
+
+class GuardsPresent(models.TextChoices):
+    """Whether police or guards were in the room during a medical examination (Istanbul
+    Protocol 2022: their presence is noted and weighed)."""
+
+    NO = "no", _("no")
+    IN_ROOM = "in_room", _("in the room")
+    WITHIN_HEARING = "within_hearing", _("within sight or hearing")
+    UNKNOWN = "unknown", _("not known")
+
+
+class BodyView(models.TextChoices):
+    FRONT = "front", pgettext_lazy("body diagram", "front")
+    BACK = "back", pgettext_lazy("body diagram", "back")
+
+
+class BodySide(models.TextChoices):
+    LEFT = "left", pgettext_lazy("body side", "left")
+    RIGHT = "right", pgettext_lazy("body side", "right")
+    MIDLINE = "midline", pgettext_lazy("body side", "midline")
+    BOTH = "both", pgettext_lazy("body side", "both sides")
+
+
+class BodyRegion(models.TextChoices):
+    HEAD = "head", _("head and scalp")
+    FACE = "face", _("face")
+    NECK = "neck", _("neck")
+    SHOULDER = "shoulder", _("shoulder")
+    CHEST = "chest", _("chest")
+    ABDOMEN = "abdomen", _("abdomen")
+    UPPER_BACK = "upper_back", _("upper back")
+    LOWER_BACK = "lower_back", _("lower back")
+    BUTTOCKS = "buttocks", _("buttocks")
+    GENITALS = "genitals", _("genital and anal region")
+    UPPER_ARM = "upper_arm", _("upper arm")
+    ELBOW = "elbow", _("elbow")
+    FOREARM = "forearm", _("forearm")
+    WRIST = "wrist", _("wrist")
+    HAND = "hand", _("hand")
+    THIGH = "thigh", _("thigh")
+    KNEE = "knee", _("knee")
+    LOWER_LEG = "lower_leg", _("lower leg")
+    ANKLE = "ankle", _("ankle")
+    FOOT = "foot", _("foot")
+    SOLE = "sole", _("sole of the foot")
+
+
+class LesionType(models.TextChoices):
+    ABRASION = "abrasion", _("abrasion")
+    BRUISE = "bruise", _("bruise")
+    LACERATION = "laceration", _("laceration")
+    INCISION = "incision", _("incised wound")
+    BURN = "burn", _("burn")
+    ELECTRICAL = "electrical", _("electrical injury")
+    FRACTURE = "fracture", _("fracture")
+    SWELLING = "swelling", _("swelling")
+    SCAR = "scar", _("scar")
+    RESTRAINT = "restraint", _("restraint mark")
+    BITE = "bite", _("bite")
+    OTHER = "other", _("other")
+
+
+class CustodyKind(models.TextChoices):
+    """A handover of an evidence file (its chain of custody)."""
+
+    UPLOADED = "uploaded", _("received and sealed")
+    VIEWED_ORIGINAL = "viewed_original", _("original opened")
+    DOWNLOADED = "downloaded", _("working copy downloaded")
+    BUNDLED = "bundled", _("included in a signed bundle")
+    TRANSFERRED = "transferred", _("physical transfer")

@@ -85,10 +85,11 @@ def extension_of(content_type: str) -> str:
     return ACCEPTED.get(content_type, UNKNOWN)[1]
 
 
-def evidence_file_response(evidence) -> FileResponse:
+def evidence_file_response(evidence, *, sealed_original: bool = False) -> FileResponse:
     """An evidence file as a download: always an attachment, with the type checked at upload
     (bytes when it is not in ``ACCEPTED``), never sniffed by the browser, and named after the
-    original name with the extension of its content."""
+    original name with the extension of its content. ``sealed_original``: the original as
+    received (the caller checked that it is kept)."""
     content_type, extension = ACCEPTED.get(evidence.content_type, UNKNOWN)
     stem, _dot, original = (evidence.filename or "file").rpartition(".")
     if not _dot:
@@ -97,15 +98,16 @@ def evidence_file_response(evidence) -> FileResponse:
         extension = original.lower()
     stem = stem or "file"
     response = FileResponse(
-        evidence.file.open("rb"),
+        evidence.open_original() if sealed_original else evidence.file.open("rb"),
         as_attachment=True,
-        filename=f"{stem}.{extension}",
+        filename=f"{stem}{'-original' if sealed_original else ''}.{extension}",
         content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    if evidence.served_sha256:
+    digest = evidence.sha256 if sealed_original else evidence.served_sha256
+    if digest:
         # RFC 9530: the digest of the bytes served, so the download checks itself.
-        response["Repr-Digest"] = repr_digest(evidence.served_sha256)
+        response["Repr-Digest"] = repr_digest(digest)
     return response
 
 

@@ -2,7 +2,9 @@
 
 from django.http import Http404
 
+from cases import choices
 from cases.models import Evidence
+from cases.services import custody_record
 from cases.uploads import evidence_file_response
 from npm_tracker.core import roles
 from npm_tracker.core.access import record_reads
@@ -29,4 +31,5 @@ def evidence_file(request, name):
         what="evidence file",
         request=request,
     )
+    custody_record(actor=request.user, evidence=evidence, kind=choices.CustodyKind.DOWNLOADED)
     return evidence_file_response(evidence)

@@ -292,7 +292,7 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # The static schedule: what runs when is code, not data anybody can edit.
 # The tamper-evident history (npm_tracker.core.integrity): besides every pghistory table, the case
 # events sealed into each country's hash chain.
-INTEGRITY_EVENT_MODELS = ["cases.ReferralEvent", "cases.AllegationEvent"]
+INTEGRITY_EVENT_MODELS = ["cases.ReferralEvent", "cases.AllegationEvent", "cases.CustodyEvent"]
 
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-deadlines": {

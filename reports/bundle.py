@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone, translation
 
+from cases.choices import CustodyKind
 from cases.models import Evidence, Referral
+from cases.services import custody_record
 from npm_tracker.core import integrity, signing
 from npm_tracker.core.access import record_reads
 from npm_tracker.core.models import AccessChannel, SigningKey
@@ -43,9 +45,21 @@ def _letter(referral: Referral) -> bytes:
     return content
 
 
-def _evidence_name(index: int, evidence: Evidence) -> str:
+def _evidence_name(index: int, evidence: Evidence, *, working_copy: bool = False) -> str:
     extension = mimetypes.guess_extension(evidence.content_type or "") or ".bin"
-    return f"evidence/{index:02d}-{evidence.kind}{extension}"
+    suffix = "-working-copy" if working_copy else ""
+    return f"evidence/{index:02d}-{evidence.kind}{suffix}{extension}"
+
+
+def _evidence_file(index: int, evidence: Evidence) -> tuple[str, bytes]:
+    """The sealed original as received (its SHA-256 is the one recorded at upload); a file of
+    an earlier release whose original was not kept goes as its working copy, named so."""
+    handle = evidence.open_original()
+    if handle is None:
+        with evidence.file.open("rb") as working:
+            return _evidence_name(index, evidence, working_copy=True), working.read()
+    with handle:
+        return _evidence_name(index, evidence), handle.read()
 
 
 def build(*, referral: Referral, actor, request=None, identity: bool) -> tuple[bytes, dict]:
@@ -53,13 +67,12 @@ def build(*, referral: Referral, actor, request=None, identity: bool) -> tuple[b
     (the evidence files go with it); the letter itself discloses the identity only under
     consent. Each bundle made is logged as a read of the referral."""
     files: list[tuple[str, bytes]] = [(LETTER, _letter(referral))]
+    bundled: list[Evidence] = []
     if identity:
-        current = referral.allegation.evidence.filter(superseded_by__isnull=True).order_by(
-            "created_at"
+        bundled = list(
+            referral.allegation.evidence.filter(superseded_by__isnull=True).order_by("created_at")
         )
-        for index, evidence in enumerate(current, start=1):
-            with evidence.file.open("rb") as handle:
-                files.append((_evidence_name(index, evidence), handle.read()))
+        files += [_evidence_file(index, evidence) for index, evidence in enumerate(bundled, 1)]
     key = signing.current()
     manifest = {
         "referral": str(referral.pk),
@@ -87,6 +100,13 @@ def build(*, referral: Referral, actor, request=None, identity: bool) -> tuple[b
         what="bundle",
         request=request,
     )
+    for evidence in bundled:
+        custody_record(
+            actor=actor,
+            evidence=evidence,
+            kind=CustodyKind.BUNDLED,
+            purpose=f"{referral.reference} ({manifest['created_at']}, {key.key_id})"[:500],
+        )
     return buffer.getvalue(), manifest
 
 

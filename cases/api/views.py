@@ -21,7 +21,7 @@ from cases.api.serializers import (
     ReferralEventInputSerializer,
     ReferralSerializer,
 )
-from cases.choices import ConsentForm
+from cases.choices import ConsentForm, CustodyKind
 from cases.models import (
     Allegation,
     Deadline,
@@ -217,6 +217,9 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
             records=[evidence],
             what="evidence file",
             request=request,
+        )
+        services.custody_record(
+            actor=request.user, evidence=evidence, kind=CustodyKind.DOWNLOADED
         )
         return evidence_file_response(evidence)
 

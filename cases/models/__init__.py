@@ -35,10 +35,13 @@ from cases.models.parts import (
     Victim,
     Witness,
     evidence_path,
+    original_path,
 )
 from cases.models.referrals import AllegationEvent, Referral, ReferralEvent
 from cases.models.follow_ups import ReprisalFollowUp
 from cases.models.deadlines import Deadline, DeadlineQuerySet, Notification
+from cases.models.medical import Lesion, PsychologicalEvaluation
+from cases.models.custody import CustodyEvent
 
 # isort: on
 # Importable from here as they always were (the facility register the cases refer to).
@@ -54,6 +57,7 @@ __all__ = [
     "AllegationSource",
     "Consent",
     "ConsistencyLevel",
+    "CustodyEvent",
     "Country",
     "DateRange",
     "Deadline",
@@ -61,6 +65,7 @@ __all__ = [
     "DeadlineRule",
     "Evidence",
     "Evidence_",
+    "Lesion",
     "Facility",
     "Incident",
     "MedicalExamination",
@@ -78,6 +83,8 @@ __all__ = [
     "Visit",
     "Witness",
     "evidence_path",
+    "original_path",
+    "PsychologicalEvaluation",
     "no_delete",
     "prosecutor_office_id_of",
 ]
@@ -89,7 +96,9 @@ CONFIDENTIAL_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Victim: ("full_name", "date_of_birth", "citizenship", "contact_details", "identity_index"),
     Witness: ("full_name", "contact_details", "statement"),
     Perpetrator: ("name", "name_index"),
-    MedicalExamination: ("findings", "examiner"),
+    MedicalExamination: ("findings", "examiner", "account", "opinion"),
+    Lesion: ("size", "colour", "age_estimate", "description"),
+    PsychologicalEvaluation: ("evaluator", "symptoms", "opinion"),
     Evidence: ("filename",),
 }
 for _model in (
@@ -105,6 +114,8 @@ for _model in (
     Witness,
     Perpetrator,
     MedicalExamination,
+    Lesion,
+    PsychologicalEvaluation,
     Consent,
     Evidence,
     Referral,

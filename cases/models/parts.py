@@ -218,10 +218,29 @@ class MedicalExamination(AllegationPart):
     examined_on = models.DateField(_("examined on"))
     examiner = EncryptedCharField(_("examiner"), max_length=200, blank=True)
     institution = models.CharField(_("institution"), max_length=300, blank=True)
+    place = models.CharField(
+        _("place"), max_length=300, blank=True, help_text=_("Where the examination was held.")
+    )
+    guards_present = models.CharField(
+        _("guards present"),
+        max_length=16,
+        choices=choices.GuardsPresent.choices,
+        default=choices.GuardsPresent.UNKNOWN,
+    )
     istanbul_protocol = models.BooleanField(
         _("examined under the Istanbul Protocol"), default=False
     )
+    account = EncryptedTextField(
+        _("history as told"),
+        blank=True,
+        help_text=_("The person's account of the events and their symptoms, in their words."),
+    )
     findings = EncryptedTextField(_("findings"), blank=True)
+    opinion = EncryptedTextField(
+        _("physician's opinion"),
+        blank=True,
+        help_text=_("The interpretation of all findings together, with the overall consistency."),
+    )
     consistency = models.ForeignKey(
         ConsistencyLevel,
         verbose_name=_("overall consistency"),
@@ -324,6 +343,14 @@ def evidence_path(instance, filename: str) -> str:
     )
 
 
+def original_path(instance, filename: str) -> str:
+    # The sealed original, named by its own hash (the received file's), apart from working copies.
+    return (
+        f"evidence/{instance.allegation_id}/original/"
+        f"{instance.sha256}.{extension_of(instance.content_type)}"
+    )
+
+
 class Evidence(AllegationPart):
     """A file supporting an allegation. Never overwritten: a correction is a new version that
     points to the one it supersedes."""
@@ -338,6 +365,18 @@ class Evidence(AllegationPart):
     filename = EncryptedCharField(_("file name"), max_length=255, editable=False)
     content_type = models.CharField(
         _("type of content"), max_length=100, blank=True, editable=False
+    )
+    original = models.FileField(
+        _("sealed original"),
+        upload_to=original_path,
+        max_length=255,
+        storage=evidence_storage,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The file exactly as received, with its metadata, when the working copy differs "
+            "from it (photos stripped of EXIF and GPS)."
+        ),
     )
     metadata_removed = models.BooleanField(
         _("metadata removed"),
@@ -405,7 +444,7 @@ class Evidence(AllegationPart):
             no_delete,
             pgtrigger.ReadOnly(
                 name="evidence_file_immutable",
-                fields=["file", "sha256", "size", "served_sha256", "served_size"],
+                fields=["file", "original", "sha256", "size", "served_sha256", "served_size"],
             ),
         ]
 
@@ -416,6 +455,21 @@ class Evidence(AllegationPart):
     @property
     def uploaded_at(self):
         return self.created_at
+
+    @property
+    def original_kept(self) -> bool:
+        """Whether the file as received can be produced: sealed apart, or the working copy is
+        the same bytes (nothing was removed)."""
+        return bool(self.original) or not self.metadata_removed
+
+    def open_original(self):
+        """The file exactly as received (``sha256``), or ``None`` when an earlier release kept
+        only the working copy."""
+        if self.original:
+            return self.original.open("rb")
+        if not self.metadata_removed:
+            return self.file.open("rb")
+        return None
 
     def clean(self):
         if self.supersedes_id and self.supersedes.allegation_id != self.allegation_id:

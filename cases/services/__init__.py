@@ -12,12 +12,13 @@ from cases.services.allegations import (
     allegation_part_save,
     allegation_save,
     allegation_update,
+    lesion_save,
     medical_examination_add,
     victim_ensure,
     victim_save,
 )
 from cases.services.consents import consent_grant, consent_save, consent_set, consent_withdraw
-from cases.services.evidence import evidence_add, evidence_save
+from cases.services.evidence import custody_record, evidence_add, evidence_save
 from cases.services.follow_ups import follow_up_ensure
 from cases.services.intake import complaint_intake
 from cases.services.referrals import (
@@ -42,10 +43,12 @@ __all__ = [
     "consent_save",
     "consent_set",
     "consent_withdraw",
+    "custody_record",
     "evidence_add",
     "evidence_save",
     "follow_up_close",
     "follow_up_ensure",
+    "lesion_save",
     "medical_examination_add",
     "referral_create",
     "referral_save",

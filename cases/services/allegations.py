@@ -5,12 +5,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from cases import choices, deadlines
 from cases.models import (
     Allegation,
     Deadline,
+    Lesion,
     MedicalExamination,
     Perpetrator,
     Victim,
@@ -211,6 +213,23 @@ def allegation_part_save(*, actor: Actor, part):
     """Save a perpetrator, witness or medical examination of an allegation."""
     lock(part)
     return validated_save(part)
+
+
+@transaction.atomic
+def lesion_save(*, actor: Actor, lesion: Lesion) -> Lesion:
+    """Save a lesion of a medical examination; a new one takes the next number on the body
+    diagram (the examination's row lock keeps two numbers apart)."""
+    if lesion._state.adding:
+        MedicalExamination._base_manager.select_for_update().filter(
+            pk=lesion.examination_id
+        ).exists()
+        last = Lesion.objects.filter(examination_id=lesion.examination_id).aggregate(
+            last=Max("number")
+        )["last"]
+        lesion.number = (last or 0) + 1
+    else:
+        lock(lesion)
+    return validated_save(lesion)
 
 
 @transaction.atomic

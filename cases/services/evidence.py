@@ -1,18 +1,24 @@
-"""Evidence files: stored encrypted with their fingerprint, never replaced."""
+"""Evidence files: stored encrypted with their fingerprint, never replaced; the original as
+received sealed apart from the working copy when they differ; every handover in the chain of
+custody."""
 
 import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from cases import choices
 from cases.models import (
     Allegation,
+    CustodyEvent,
     Evidence,
 )
 from cases.uploads import check_upload
 from npm_tracker.core.services import (
     Actor,
+    actor_fields,
     lock,
     staff_user,
     validated_save,
@@ -65,6 +71,11 @@ def evidence_save(*, actor: Actor, evidence: Evidence) -> Evidence:
         except ValidationError as error:
             raise ValidationError({"file": error.error_list}) from error
         evidence.sha256, evidence.size = _fingerprint(upload)  # the file as received
+        if checked.metadata_removed:
+            # The original, byte for byte with its metadata, sealed apart (encrypted like the
+            # working copy; opened only by identity roles, with a purpose, and for bundles).
+            upload.seek(0)
+            evidence.original = ContentFile(upload.read(), name="original")
         # The file as stored and served: another file when its metadata was removed.
         evidence.served_sha256 = hashlib.sha256(checked.content).hexdigest()
         evidence.served_size = len(checked.content)
@@ -73,4 +84,41 @@ def evidence_save(*, actor: Actor, evidence: Evidence) -> Evidence:
         evidence.metadata_removed = checked.metadata_removed
         evidence.file = ContentFile(checked.content, name="evidence")  # named by evidence_path
         evidence.uploaded_by = staff_user(actor)
+        saved = validated_save(evidence)
+        custody_record(
+            actor=actor,
+            evidence=saved,
+            kind=choices.CustodyKind.UPLOADED,
+        )
+        return saved
     return validated_save(evidence)
+
+
+def custody_record(
+    *,
+    actor: Actor,
+    evidence: Evidence,
+    kind: str,
+    purpose: str = "",
+    handed_to: str = "",
+    document_number: str = "",
+    occurred_at=None,
+) -> CustodyEvent:
+    """Append one handover to the evidence's chain of custody."""
+    event = CustodyEvent(
+        evidence=evidence,
+        kind=kind,
+        purpose=purpose,
+        handed_to=handed_to,
+        document_number=document_number,
+        **actor_fields(actor),
+    )
+    if occurred_at is not None:
+        event.occurred_at = occurred_at
+    if kind == choices.CustodyKind.TRANSFERRED and not handed_to.strip():
+        raise ValidationError({"handed_to": _("Say who received the item.")})
+    if kind in (choices.CustodyKind.VIEWED_ORIGINAL, choices.CustodyKind.TRANSFERRED) and (
+        not purpose.strip()
+    ):
+        raise ValidationError({"purpose": _("Say why.")})
+    return validated_save(event)
