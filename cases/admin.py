@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases import choices, services
+from cases.admin_evidence import PsychologicalEvaluationInline
 from cases.lifecycles import ALLEGATION, FOLLOW_UP, REFERRAL
 from cases.models import (
     Allegation,
@@ -34,7 +35,6 @@ from cases.models import (
     Victim,
     Witness,
 )
-from cases.admin_evidence import PsychologicalEvaluationInline
 from cases.resources import AllegationResource
 from cases.selectors import deadlines_of_allegation, history_of, timeline_of
 from npm_tracker.core import roles

@@ -39,8 +39,8 @@ class IdentityPagesMixin:
         if not super().has_view_permission(request, obj):
             return False
         case = roles.case_of(obj) if obj is not None else None
-        return roles.sees_identity(request.user, case) if case else roles.sees_identity(
-            request.user
+        return (
+            roles.sees_identity(request.user, case) if case else roles.sees_identity(request.user)
         )
 
     def has_change_permission(self, request, obj=None):
@@ -145,7 +145,7 @@ class MedicalExaminationAdmin(
         return render_to_string(
             "cases/body_diagram_editor.html",
             {
-                "svg": mark_safe(body.svg(lesions)),  # noqa: S308 - built from numbers and codes
+                "svg": mark_safe(body.svg(lesions)),
                 "geometry": body.geometry(),
                 "editable": True,
             },

@@ -218,9 +218,7 @@ class EvidenceFileViewSet(viewsets.GenericViewSet):
             what="evidence file",
             request=request,
         )
-        services.custody_record(
-            actor=request.user, evidence=evidence, kind=CustodyKind.DOWNLOADED
-        )
+        services.custody_record(actor=request.user, evidence=evidence, kind=CustodyKind.DOWNLOADED)
         return evidence_file_response(evidence)
 
 
