@@ -155,6 +155,8 @@ CUSTOM_ADMIN_PAGES = {
     "reports_reportrun_download": "no report file is rendered here: see reports tests",
     "reports_reportrun_again": "a POST-only action (asks for the report again)",
     "auth_user_password_change": "object",
+    "cases_evidence_original": "object",
+    "cases_evidence_transfer": "object",
 }
 EXPORTABLE = "export"
 IMPORT_PAGES = ("import", "process_import")
