@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from cases.models import Evidence, MedicalExamination, Perpetrator
+from cases import body
+from cases.models import Evidence, Lesion, MedicalExamination, Perpetrator
 from facilities.models import NpmBody, Recommendation, VisitFinding, VisitObstacle
 from reports import charts, selectors
 from reports.choices import ReportKind, ReportVersion
@@ -312,7 +314,9 @@ def referral_letter_document(run) -> tuple[str, dict]:
             ),
             Prefetch(
                 "allegation__medical_examinations",
-                queryset=MedicalExamination.objects.select_related("consistency"),
+                queryset=MedicalExamination.objects.select_related("consistency").prefetch_related(
+                    Prefetch("lesions", queryset=Lesion.objects.select_related("consistency"))
+                ),
             ),
             Prefetch(
                 "allegation__evidence",
@@ -336,7 +340,10 @@ def referral_letter_document(run) -> tuple[str, dict]:
             "disclose_identity": bool(consent.get("prosecutor")) and victim is not None,
             "methods": list(allegation.methods.all()),
             "perpetrators": list(allegation.perpetrators.all()),
-            "examinations": list(allegation.medical_examinations.all()),
+            "examinations": [
+                (exam, list(exam.lesions.all()), mark_safe(body.svg(list(exam.lesions.all()))))
+                for exam in allegation.medical_examinations.all()
+            ],
             "attachments": list(allegation.evidence.all()),
         }
     )

@@ -353,3 +353,40 @@ def test_no_report_shows_an_english_label(reference, kind, language):
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_checker_finds_the_labels_of_an_english_report(reference, kind):
     assert len(untranslated(_report_lines(kind, "en"), "en")) >= 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_referral_letter_lists_each_lesion_with_its_opinion_on_the_diagram(reference, language):
+    from cases.models import ConsistencyLevel, Lesion
+
+    data = known_quarter()
+    referral = data["referrals"][1]
+    allegation = referral.allegation
+    exam = case_services.medical_examination_add(
+        actor=None, allegation=allegation, examined_on=date(2026, 3, 3), istanbul_protocol=True
+    )
+    level = ConsistencyLevel.objects.order_by("-rank").first()
+    case_services.lesion_save(
+        actor=None,
+        lesion=Lesion(
+            examination=exam,
+            region="sole",
+            side="both",
+            type="bruise",
+            size="4 × 2 cm",
+            description="Кровоподтёки подошв",
+            consistency=level,
+        ),
+    )
+    case_services.consent_grant(
+        actor=None,
+        allegation=allegation,
+        destination="prosecutor",
+        granted_on=date(2026, 3, 1),
+        form="written",
+    )
+    _run, text = produce(kind="referral_letter", referral=referral, language=language)
+    words = set(text.split())  # the table's cells wrap: compare word by word
+    assert {"Кровоподтёки", "подошв", "cm"} <= words
+    assert set(translated(level, "name", language).split()) <= words
