@@ -68,10 +68,9 @@ def centre(region: str, side: str, view: str | None = None) -> tuple[str, int, i
     """The view and centre of a region on one side of the body."""
     y, dx, views = REGIONS.get(region, (HEIGHT // 2, 0, (FRONT,)))
     view = view if view in views else views[0]
-    if side == BodySide.MIDLINE or side == BodySide.BOTH:
+    side_for_x: str = side
+    if side in (BodySide.MIDLINE, BodySide.BOTH):
         side_for_x = BodySide.RIGHT if dx and side == BodySide.BOTH else BodySide.MIDLINE
-    else:
-        side_for_x = side
     return view, _x(dx, side_for_x, view), y
 
 

@@ -67,6 +67,7 @@ class CustodyEvent(models.Model):
 
     @property
     def by(self) -> str:
-        if self.actor_id:
-            return self.actor.get_full_name() or self.actor.get_username()
+        actor = self.actor if self.actor_id else None
+        if actor is not None:
+            return actor.get_full_name() or actor.get_username()
         return self.actor_label
