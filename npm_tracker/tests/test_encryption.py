@@ -18,8 +18,10 @@ from cases.models import (
     Agency,
     Allegation,
     Evidence,
+    Lesion,
     MedicalExamination,
     Perpetrator,
+    PsychologicalEvaluation,
     Victim,
     Witness,
 )
@@ -52,12 +54,37 @@ def seed_person():
         ],
         perpetrators=[{"agency": Agency.objects.get(code="kz_mvd"), "name": PERPETRATOR}],
     )
-    services.medical_examination_add(
+    examination = services.medical_examination_add(
         actor=None,
         allegation=allegation,
         examined_on=date(2026, 3, 3),
         examiner=EXAMINER,
+        account="Били дубинкой по спине на допросе",
         findings=FINDINGS,
+        opinion="Повреждения соответствуют рассказу",
+    )
+    services.lesion_save(
+        actor=None,
+        lesion=Lesion(
+            examination=examination,
+            region="chest",
+            side="left",
+            type="bruise",
+            size="4 x 2 см",
+            colour="сине-фиолетовый",
+            age_estimate="3-5 суток",
+            description="Полосовидный кровоподтёк",
+        ),
+    )
+    services.allegation_part_save(
+        actor=None,
+        part=PsychologicalEvaluation(
+            allegation=allegation,
+            evaluated_on=date(2026, 3, 4),
+            evaluator="Психолог Тестова",
+            symptoms="Нарушения сна, навязчивые воспоминания",
+            opinion="Соответствует пережитому насилию",
+        ),
     )
     evidence = services.evidence_add(
         actor=None,
@@ -120,6 +147,8 @@ def the_row_of(model, allegation):
         return Allegation.objects.get(pk=allegation.pk)
     if model is SigningKey:  # the keys signing evidence bundles: one is current
         return signing.current()
+    if model is Lesion:  # a lesion belongs to an examination of the allegation
+        return model._base_manager.get(examination__allegation=allegation)
     return model._base_manager.get(allegation=allegation)
 
 

@@ -53,6 +53,9 @@ CASE_WORK = {
     "kg_head",
 }
 HEADS = {"head", "kg_head"}
+# Medical and evidence pages open to the roles that see identities (a monitor only on a case
+# assigned to them, so not the lists).
+IDENTITY = {"head", "officer", "officer_other", "kg_head"}
 VOCABULARY = ALL - {"analyst"}
 FACILITY_VOCABULARY = ALL
 
@@ -67,7 +70,9 @@ ADMIN_ACCESS = {
     "cases.allegationsource": VOCABULARY,
     "cases.consistencylevel": VOCABULARY,
     "cases.deadlinerule": VOCABULARY,
+    "cases.evidence": IDENTITY,
     "cases.incident": CASE_WORK,
+    "cases.medicalexamination": IDENTITY,
     "cases.method": VOCABULARY,
     "cases.placeofincident": VOCABULARY,
     "cases.prosecutoroffice": VOCABULARY,
@@ -338,6 +343,8 @@ ADMIN_ADD = {
     "axes.accessfailurelog": set(),
     "axes.accesslog": set(),
     "cases.allegation": WORKERS,
+    "cases.evidence": set(),  # uploaded on the allegation's page
+    "cases.medicalexamination": set(),  # added on the allegation's page
     "cases.allegationsource": CONFIGURERS,
     "cases.consistencylevel": CONFIGURERS,
     "cases.deadlinerule": CONFIGURERS,
