@@ -19,7 +19,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases import services as case_services
-from cases.models import MedicalExamination, ProsecutorOffice, ReprisalFollowUp
+from cases.models import (
+    Lesion,
+    MedicalExamination,
+    ProsecutorOffice,
+    PsychologicalEvaluation,
+    ReprisalFollowUp,
+)
 from cases.tests.factories import make_allegation
 from cases.tests.files import pdf
 from conftest import make_staff
@@ -43,6 +49,12 @@ SECRETS = {
         "perpetrator name": "Капитан Злодеев",
         "examiner": "Доктор Осмотрова",
         "findings": "Гематомы на спине",
+        "history as told": "Били пластиковой бутылкой",
+        "lesion description": "Полосовидный кровоподтёк KZ",
+        "lesion size": "7 x 2 см KZ",
+        "medical opinion": "В высокой степени соответствует KZ",
+        "symptoms": "Бессонница и флешбэки KZ",
+        "psychological opinion": "Признаки ПТСР KZ",
         "injuries": "Перелом ребра",
         "evidence file name": "протокол-тайный.pdf",
         "evidence content": "СОДЕРЖИМОЕ-ФАЙЛА-KZ",
@@ -56,6 +68,12 @@ SECRETS = {
         "perpetrator name": "Сержант Жестоков",
         "examiner": "Доктор Бишкекова",
         "findings": "Ожоги на руках",
+        "history as told": "Прижигали сигаретой",
+        "lesion description": "Круглый ожог KG",
+        "lesion size": "0,8 см KG",
+        "medical opinion": "Типично для ожога сигаретой KG",
+        "symptoms": "Тревога, избегание KG",
+        "psychological opinion": "Соответствует рассказу KG",
         "injuries": "Сотрясение мозга",
         "evidence file name": "акт-кыргыз.pdf",
         "evidence content": "СОДЕРЖИМОЕ-ФАЙЛА-KG",
@@ -86,13 +104,35 @@ def _case(code, facility, visit, officer):
             }
         ],
     )
-    case_services.medical_examination_add(
+    examination = case_services.medical_examination_add(
         actor=None,
         allegation=allegation,
         examined_on=date(2026, 3, 3),
         examiner=values["examiner"],
         institution="Городская больница",
+        account=values["history as told"],
         findings=values["findings"],
+        opinion=values["medical opinion"],
+    )
+    case_services.lesion_save(
+        actor=None,
+        lesion=Lesion(
+            examination=examination,
+            region="upper_back",
+            side="left",
+            type="bruise",
+            size=values["lesion size"],
+            description=values["lesion description"],
+        ),
+    )
+    case_services.allegation_part_save(
+        actor=None,
+        part=PsychologicalEvaluation(
+            allegation=allegation,
+            evaluated_on=date(2026, 3, 4),
+            symptoms=values["symptoms"],
+            opinion=values["psychological opinion"],
+        ),
     )
     upload = SimpleUploadedFile(
         values["evidence file name"], pdf(values["evidence content"]), "application/pdf"
@@ -485,5 +525,7 @@ def _parts(case):
     yield from case.witnesses.all()
     yield from case.perpetrators.all()
     yield from MedicalExamination.objects.filter(allegation=case)
+    yield from Lesion.objects.filter(examination__allegation=case)
+    yield from PsychologicalEvaluation.objects.filter(allegation=case)
     yield from case.evidence.all()
     yield from ReprisalFollowUp.objects.filter(allegation=case)
