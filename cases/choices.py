@@ -158,6 +158,7 @@ class FollowUpOutcome(models.TextChoices):
 class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("deadline overdue")
     DIGEST = "digest", _("weekly outlook")
+    HISTORY_BREAK = "history_break", _("history does not verify")
 
 
 class GuardsPresent(models.TextChoices):

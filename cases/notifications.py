@@ -23,7 +23,8 @@ from django.utils import timezone, translation
 
 from cases.choices import Clock
 from cases.models import Deadline, Notification
-from npm_tracker.core import outbox, webhooks
+from npm_tracker.core import integrity, outbox, webhooks
+from npm_tracker.core.models import Country
 from npm_tracker.core.roles import HEAD
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ SUBJECT = Coalesce(
 NOTICE_BATCH = 50  # overdue deadlines claimed, and their notices recorded, per transaction
 UNREACHABLE_RECHECK = timedelta(hours=1)  # a deadline nobody could receive is looked at again
 MAIL = "notice.mail"
+HISTORY_BREAK = "history_break"
 DIGEST_ITEMS = 25  # deadlines listed per section of a digest; the rest are counted
 
 
@@ -363,3 +365,43 @@ outbox.register(
         backoff_seconds=lambda attempt: min(60.0 * 2 ** (attempt - 1), 3600.0),
     )
 )
+
+
+def verify_history(*, day=None) -> dict:
+    """Seal what is new, then verify each country's tamper-evident history. A country whose
+    chain does not hold is told to its NPM heads and its duty address, once a day while the
+    break lasts (the notice names the table and id of the first record that does not match).
+    Returns ``{country code: None, or "table id: reason"}``."""
+    day = day or timezone.localdate()
+    integrity.seal()
+    broken: dict = {}
+    result: dict = {}
+    for country in Country.objects.order_by("code"):
+        checked, found = integrity.verify(country)
+        result[country.code] = f"{found.table} {found.row_pk}: {found.reason}" if found else None
+        if found is not None:
+            log.error("history of %s does not verify: %s", country.code, result[country.code])
+            broken[country.pk] = (country, checked, found)
+    if not broken:
+        return result
+    told = set(
+        Notification.objects.filter(kind=HISTORY_BREAK, day=day).values_list("address", flat=True)
+    )
+    heads = heads_of(broken)
+    notices = []
+    for country_id, (country, checked, found) in broken.items():
+        targets = [(head, head.email) for head in heads.get(country_id, [])]
+        if country.duty_email:
+            targets.append((None, country.duty_email))
+        context = {"country": country, "checked": checked, "found": found}
+        for user, address in targets:
+            if address in told:
+                continue
+            told.add(address)
+            context["head"] = user
+            notices.append(
+                _notice(HISTORY_BREAK, user, address, "history_break", dict(context), day=day)
+            )
+    with transaction.atomic():
+        _queue(notices)
+    return result

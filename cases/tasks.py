@@ -22,6 +22,12 @@ def send_digests() -> int:
         return notifications.send_digests()
 
 
+@shared_task(name="cases.verify_history", time_limit=3600, soft_time_limit=3540)
+def verify_history() -> dict:
+    with system_context(SystemActor.task("cases.verify_history")):
+        return notifications.verify_history()
+
+
 @shared_task(name="cases.mail_notice", acks_late=True, time_limit=120, soft_time_limit=100)
 def mail_notice(job_id: str) -> str:
     return outbox.run(job_id)

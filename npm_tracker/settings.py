@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "npm_tracker.seal_history",
         "schedule": env.float("INTEGRITY_SEAL_SECONDS", default=5 * 60),
     },
+    "verify-history": {
+        # Daily, before the digests: a break is mailed to the NPM heads of the country.
+        "task": "cases.verify_history",
+        "schedule": crontab(hour=0, minute=45),
+    },
     "send-daily-digests": {
         "task": "cases.send_digests",
         # 07:00 in Almaty and Bishkek time is 02:00 and 01:00 UTC: 01:30 UTC serves both.

@@ -4,6 +4,7 @@ language."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Prefetch
@@ -15,6 +16,7 @@ from django.utils.translation import pgettext
 from cases import body
 from cases.models import Evidence, Lesion, MedicalExamination, Perpetrator
 from facilities.models import NpmBody, Recommendation, VisitFinding, VisitObstacle
+from npm_tracker.core import integrity
 from reports import charts, selectors
 from reports.choices import ReportKind, ReportVersion
 
@@ -234,7 +236,21 @@ def statistics_document(run) -> tuple[str, dict]:
     title = _("Annual report") if annual else _("Periodic statistics")
     context = _common(run, NpmBody.in_force(run.country, run.period_end), title)
     context.update({"sections": sections, "period": (run.period_start, run.period_end)})
+    if annual:
+        context["history_roots"] = history_roots(
+            run.country, run.period_end, context["generated_on"]
+        )
     return "reports/statistics.html", context
+
+
+def history_roots(country, period_end, generated_on) -> list[dict]:
+    """The roots of the country's tamper-evident history an annual report prints: at the end
+    of its period, and at the end of the last whole day before it was made (a day's root is
+    final once the day is over). Anyone can compare them with ``/api/v1/integrity/roots/``."""
+    days = sorted(
+        {min(period_end, generated_on - timedelta(days=1)), generated_on - timedelta(days=1)}
+    )
+    return [{**integrity.root_of(country, day), "day": day} for day in days]
 
 
 def visit_document(run) -> tuple[str, dict]:

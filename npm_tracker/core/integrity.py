@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from npm_tracker.core.models import IntegrityLink
 
@@ -143,7 +145,7 @@ def seal(batch: int = BATCH) -> int:
 class Break:
     table: str
     row_pk: str
-    reason: str
+    reason: str | Promise  # translatable
 
 
 def verify(country=None) -> tuple[int, Break | None]:
@@ -170,15 +172,15 @@ def verify(country=None) -> tuple[int, Break | None]:
         for link in chunk:
             stored = current.get((link.table_name, link.row_pk))
             if stored is None:
-                return Break(link.table_name, link.row_pk, "the row is gone")
+                return Break(link.table_name, link.row_pk, _("the row is gone"))
             if stored != link.row_hash:
                 return Break(
-                    link.table_name, link.row_pk, "the row was changed after it was sealed"
+                    link.table_name, link.row_pk, _("the row was changed after it was sealed")
                 )
             previous = heads.get(link.country_id, GENESIS)
             expected = chain_step(previous, link.table_name, link.row_pk, link.row_hash)
             if expected != link.chain_hash:
-                return Break(link.table_name, link.row_pk, "the chain was changed at this link")
+                return Break(link.table_name, link.row_pk, _("the chain was changed at this link"))
             heads[link.country_id] = link.chain_hash
         return None
 

@@ -15,6 +15,7 @@ from cases.tests.factories import make_allegation, make_referral
 from npm_tracker.core import integrity
 from npm_tracker.core.models import IntegrityLink
 from npm_tracker.tests.api_helpers import api_as, assert_problem
+from npm_tracker.tests.superuser import as_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,19 @@ def test_a_staff_member_of_both_countries_names_one(client, reference):
     assert_problem(client.get(f"/api/v1/integrity/roots/?date={day}"), 400)
     answer = client.get(f"/api/v1/integrity/roots/?date={day}&country=KZ")
     assert answer.status_code == 200 and answer.json()["records"] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_superuser_with_the_triggers_off_is_found_out(reference):
+    """As the database superuser with ``session_replication_role = replica`` (no trigger fires,
+    the append-only guards neither): ``verify_history`` exits 1 naming the table and id."""
+    make_allegation("KZ")
+    integrity.seal()
+    link = IntegrityLink.objects.filter(table_name="cases_allegationhistory").order_by("seq")[0]
+    as_superuser(
+        "UPDATE cases_allegationhistory SET pgh_label = pgh_label || %s WHERE pgh_id = %s",
+        ["!", int(link.row_pk)],
+    )
+    code, _out, err = verify_history()
+    assert code == 1
+    assert f"cases_allegationhistory {link.row_pk}: the row was changed" in err, err

@@ -3,18 +3,20 @@ and names put in, every font is embedded, and the public version gives nobody aw
 
 import re
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import ProsecutorOffice
 from facilities.models import Country
+from npm_tracker.core import integrity
 from npm_tracker.core.models import translated
 from npm_tracker.tests.untranslated import untranslated
-from reports import services
+from reports import documents, services
 from reports.models import ReportRun
 from reports.tests.factories import (
     FACILITY_NAME,
@@ -144,6 +146,30 @@ def test_annual_report_shows_trends_and_facilities_not_visited(reference, langua
     assert FACILITY_NAME in flat  # never periodically visited to completion: listed
     assert VICTIM_NAME not in text
     assert all(font[-5] == "yes" for font in fonts_of(served(run)))
+
+
+@pytest.mark.django_db
+def test_annual_report_prints_the_root_of_the_tamper_evident_history(reference, monkeypatch):
+    """The root of the last whole day before the report was made, as the roots endpoint
+    publishes it for that day, with the number of records it covers."""
+    known_quarter()
+    integrity.seal()
+    made = timezone.now() + timedelta(days=2)  # today's records are in yesterday's root then
+    monkeypatch.setattr(documents.timezone, "now", lambda: made)
+    country = Country.objects.get(code="KZ")
+    day = timezone.localtime(made, country.zone).date() - timedelta(days=1)
+    expected = integrity.root_of(country, day)
+    assert expected["root"] and expected["records"] > 0
+    _run, flat = produce(
+        kind="annual",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        language="en",
+        layout=False,
+    )
+    assert "Tamper-evident history" in flat
+    assert expected["root"] in flat.replace(" ", "")
+    assert f"{expected['records']} " in flat
 
 
 @pytest.mark.django_db
