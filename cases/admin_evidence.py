@@ -86,7 +86,7 @@ class LesionInline(ConfidentialFieldsMixin, EvidenceAdminMixin, ScopedTabularInl
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("x", "y") and field is not None:
-            field.widget.attrs.update({"style": "width:4em"})
+            field.widget.attrs.update({"class": "lesion-coordinate"})
         if db_field.name == "description" and field is not None:
             field.widget = forms.Textarea(attrs={"rows": 2, "cols": 28})
         return field
@@ -130,6 +130,7 @@ class MedicalExaminationAdmin(
 
     class Media:
         js = ("cases/body_diagram.js",)
+        css = {"all": ("cases/body_diagram.css",)}
 
     def has_add_permission(self, request):
         return False  # added on the allegation's page

@@ -7,6 +7,9 @@
   "use strict";
   const SVGNS = "http://www.w3.org/2000/svg";
   const GAP = 20;
+  // A lesion's row: a table row of the tabular inline, or a stacked inline's block (the tabular
+  // inline's own wrapper is a div.inline-related.tabular too: it is not a row).
+  const ROW = "tr.form-row, div.inline-related:not(.tabular)";
 
   function init() {
     const editor = document.querySelector(".body-diagram-editor");
@@ -23,7 +26,7 @@
 
     const field = (row, name) => row.querySelector(`[name$="-${name}"]`);
     const rows = () =>
-      Array.from(group.querySelectorAll("tr.form-row, div.inline-related")).filter(
+      Array.from(group.querySelectorAll(ROW)).filter(
         (row) => !row.classList.contains("empty-form") && field(row, "region") &&
           !(field(row, "DELETE") && field(row, "DELETE").checked));
 
@@ -61,6 +64,7 @@
       const all = rows();
       all.forEach((row) => { next = Math.max(next, numberOf(row, 0)); });
       all.forEach((row) => {
+        if (!field(row, "region").value && row !== active) return;  // a blank row is no lesion
         let n = numberOf(row, null);
         if (n === null) n = ++next;
         row.dataset.lesionNumber = n;
@@ -154,11 +158,11 @@
     surface.addEventListener("focus", () => { const row = activeRow(); if (row) say(row); });
 
     group.addEventListener("focusin", (event) => {
-      const row = event.target.closest("tr.form-row, div.inline-related");
+      const row = event.target.closest(ROW);
       if (row && row !== active && rows().includes(row)) { active = row; draw(); }
     });
     group.addEventListener("change", (event) => {
-      const row = event.target.closest("tr.form-row, div.inline-related");
+      const row = event.target.closest(ROW);
       if (row && /-(region|side|view)$/.test(event.target.name)) {
         // A region or side chosen from the list places the mark at the region's centre.
         field(row, "x").value = ""; field(row, "y").value = "";
