@@ -28,6 +28,8 @@ def test_a_break_is_mailed_to_the_heads_of_its_country_once_a_day(reference, set
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     Country.objects.filter(code="KZ").update(duty_email="duty@npm.kz")
     kz_head = head("kz_head", "KZ")
+    kz_head.staff_profile.preferred_language = "en"
+    kz_head.staff_profile.save()
     head("kg_head", "KG")
     referral = make_referral(make_allegation("KZ"))
     services.referral_transition(actor=None, referral=referral, kind="sent")

@@ -83,5 +83,6 @@ def test_mark_a_lesion_on_the_body_diagram_with_the_keyboard(page, officer):
         90,
     )
     # Drawn again from what was stored, by the server and the editor alike.
+    page.locator('svg g.mark[data-lesion="1"]').wait_for()
     assert mark(page) == ["front", 118, 90]
     assert_usable(page, "body-diagram", buttons=[page.locator("input[name=_continue]")])
